@@ -1,0 +1,23 @@
+"""Builds the FastAPI application around one `Gateway`."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from gateway.api import commands, feed, health
+from gateway.api.problems import install_problem_handlers
+from gateway.bootstrap import Gateway
+
+
+def create_app(gateway: Gateway) -> FastAPI:
+    app = FastAPI(
+        title="Legacy integration gateway",
+        summary="Anti-corruption layer between the bank's event-sourced platform and its "
+        "legacy systems.",
+        version="0.1.0",
+    )
+    app.state.gateway = gateway
+    install_problem_handlers(app)
+    for module in (health, feed, commands):
+        app.include_router(module.router)
+    return app

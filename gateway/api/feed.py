@@ -1,0 +1,44 @@
+"""The event feed for the platform (`GET /events`) and single streams (`GET /streams/{id}`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Query, Response
+
+from gateway.api.deps import GatewayDep
+from gateway.api.problems import ProblemError
+from gateway.cloudevents import BATCH_MEDIA_TYPE, to_cloudevent
+
+router = APIRouter(tags=["events"])
+
+
+@router.get(
+    "/events",
+    summary="Events after a position, as a CloudEvents batch",
+    response_class=Response,
+    responses={200: {"content": {BATCH_MEDIA_TYPE: {}}}},
+)
+def read_feed(
+    gateway: GatewayDep,
+    after: Annotated[int, Query(ge=0, description="Last position already seen")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> Response:
+    events = gateway.store.read_all(after=after, limit=limit)
+    last = events[-1].position if events else after
+    body = orjson.dumps([to_cloudevent(e) for e in events])
+    link = f'</events?after={last}&limit={limit}>; rel="next"'
+    return Response(body, media_type=BATCH_MEDIA_TYPE, headers={"Link": link})
+
+
+@router.get("/streams/{stream_id}", summary="Every event of one stream, in version order")
+def read_stream(gateway: GatewayDep, stream_id: str) -> dict[str, Any]:
+    events = gateway.store.read_stream(stream_id)
+    if not events:
+        raise ProblemError(404, f"no events recorded on stream {stream_id!r}")
+    return {
+        "stream_id": stream_id,
+        "version": events[-1].stream_version,
+        "events": [to_cloudevent(e) for e in events],
+    }

@@ -1,0 +1,350 @@
+"""The command bus: load a stream's state, decide, and append events with the command record.
+
+A command id seen before is answered from its record and never executed again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from gateway.domain.deciders import Decider, decider_for
+from gateway.domain.errors import DomainRejection
+from gateway.domain.messages import Command, Event, event_class
+from gateway.errors import ConcurrencyConflict, CorruptEvent, DuplicateCommand, StoreError
+from gateway.store.port import CommandRecord, NewEvent, Snapshot, StoredEvent, StreamAppend
+from gateway.store.sql import SqlEventStore, StoreTransaction
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """A command with where it came from: the legacy source and its own reference."""
+
+    command: Command
+    source: str | None = None
+    source_ref: str | None = None
+    correlation_id: str | None = None
+
+
+@dataclass(slots=True)
+class StreamState:
+    """A decider's state of one stream, at `version`, as last read or written by this process."""
+
+    version: int
+    state: Any
+    snapshot_version: int = 0
+
+
+@dataclass(slots=True)
+class BatchOutcome:
+    """What a batch of commands became: new records, and the ids that were already recorded."""
+
+    records: list[CommandRecord] = field(default_factory=list)
+    already_recorded: list[str] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> int:
+        return sum(1 for r in self.records if r.status == "accepted")
+
+    @property
+    def rejected(self) -> list[CommandRecord]:
+        return [r for r in self.records if r.status == "rejected"]
+
+
+def fingerprint(command: Command) -> str:
+    """SHA-256 of the command without its id: tells a re-send from a different request."""
+    body = command.model_dump_json(exclude={"command_id"})
+    return hashlib.sha256(f"{command.type_name}:{body}".encode()).hexdigest()
+
+
+def to_domain(stored: StoredEvent) -> Event:
+    if stored.problem is not None:
+        raise CorruptEvent(stored.position, stored.problem)
+    try:
+        return event_class(stored.type).model_validate(stored.data)
+    except (LookupError, ValueError) as exc:
+        raise CorruptEvent(stored.position, f"cannot load {stored.type}: {exc}") from exc
+
+
+class StateCache:
+    """An LRU of stream states; a stale entry only costs a conflict and a fresh read."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: OrderedDict[str, StreamState] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, stream_id: str) -> StreamState | None:
+        with self._lock:
+            entry = self._entries.get(stream_id)
+            if entry is not None:
+                self._entries.move_to_end(stream_id)
+            return entry
+
+    def put(self, stream_id: str, entry: StreamState) -> None:
+        with self._lock:
+            self._entries[stream_id] = entry
+            self._entries.move_to_end(stream_id)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+    def forget(self, stream_ids: Iterable[str]) -> None:
+        with self._lock:
+            for stream_id in stream_ids:
+                self._entries.pop(stream_id, None)
+
+
+class CommandBus:
+    """Handles commands one by one (webhooks, API) or in batches (file imports)."""
+
+    def __init__(
+        self,
+        store: SqlEventStore,
+        *,
+        snapshot_every: int = 200,
+        cache_size: int = 20_000,
+        max_attempts: int = 5,
+        lookup: Callable[[Command], Decider[Any]] = decider_for,
+    ) -> None:
+        self.store = store
+        self.snapshot_every = snapshot_every
+        self.max_attempts = max_attempts
+        self.cache = StateCache(cache_size)
+        self._lookup = lookup
+
+    # --- one command -----------------------------------------------------------------------
+
+    def handle(self, envelope: Envelope, *, retry_rejected: bool = False) -> CommandRecord:
+        """Execute once; a repeated command id returns the first outcome unchanged."""
+        command_id = str(envelope.command.command_id)
+        known = self.store.get_command(command_id)
+        if known is not None and not (retry_rejected and known.status == "rejected"):
+            return known
+        for attempt in range(self.max_attempts):
+            try:
+                return self._attempt(envelope, fresh=attempt > 0, replace=known is not None)
+            except ConcurrencyConflict:
+                log.info("conflict on %s, deciding again", envelope.command.stream_id())
+            except DuplicateCommand:
+                record = self.store.get_command(command_id)
+                if record is not None:
+                    return record
+        raise ConcurrencyConflict(envelope.command.stream_id(), -1)
+
+    def _attempt(self, envelope: Envelope, *, fresh: bool, replace: bool) -> CommandRecord:
+        command = envelope.command
+        stream_id = command.stream_id()
+        decider = self._lookup(command)
+        current = self.load(stream_id, decider, fresh=fresh)
+        try:
+            events = decider.decide(current.state, command)
+        except DomainRejection as rejection:
+            return self._record_rejection(envelope, rejection, replace=replace)
+        with self.store.transaction() as tx:
+            if replace:
+                forget_rejection(tx, str(command.command_id))
+            record = self._write(tx, envelope, current.version, events)
+        self._remember(stream_id, decider, current, events)
+        return record
+
+    def _record_rejection(
+        self, envelope: Envelope, rejection: DomainRejection, *, replace: bool
+    ) -> CommandRecord:
+        record = rejected_record(envelope, rejection)
+        with self.store.transaction() as tx:
+            if replace:
+                forget_rejection(tx, record.command_id)
+            tx.record_commands([record])
+        return self.store.get_command(record.command_id) or record
+
+    def _write(
+        self, tx: StoreTransaction, envelope: Envelope, version: int, events: Sequence[Event]
+    ) -> CommandRecord:
+        stream_id = envelope.command.stream_id()
+        new = [new_event(event, envelope) for event in events]
+        first, last = tx.append([StreamAppend(stream_id, version, new)])[0] if new else (0, 0)
+        record = accepted_record(envelope, first, last)
+        tx.record_commands([record])
+        return replace(record, recorded_at=tx.recorded_at)
+
+    # --- batches ---------------------------------------------------------------------------
+
+    def handle_batch(
+        self,
+        envelopes: Sequence[Envelope],
+        *,
+        within: Callable[[StoreTransaction, BatchOutcome], None] | None = None,
+    ) -> BatchOutcome:
+        """Decide every new command and commit all their events and records in one transaction.
+
+        `within` writes the caller's own rows (rejects, checkpoints) in that same transaction.
+        Commands already recorded are skipped and listed in `already_recorded`.
+        """
+        for attempt in range(self.max_attempts):
+            try:
+                return self._attempt_batch(envelopes, within=within, fresh=attempt > 0)
+            except (ConcurrencyConflict, DuplicateCommand) as exc:
+                log.info("batch of %d commands raced another writer: %s", len(envelopes), exc)
+                self.cache.forget(e.command.stream_id() for e in envelopes)
+        raise StoreError(f"batch of {len(envelopes)} commands kept conflicting with other writers")
+
+    def _attempt_batch(
+        self,
+        envelopes: Sequence[Envelope],
+        *,
+        within: Callable[[StoreTransaction, BatchOutcome], None] | None,
+        fresh: bool,
+    ) -> BatchOutcome:
+        outcome = BatchOutcome()
+        known = self.store.existing_command_ids(str(e.command.command_id) for e in envelopes)
+        working: dict[str, tuple[Decider[Any], StreamState, StreamState]] = {}
+        decided: list[tuple[Envelope, int, list[Event]]] = []
+        rejections: list[CommandRecord] = []
+        for envelope in envelopes:
+            command_id = str(envelope.command.command_id)
+            if command_id in known:
+                outcome.already_recorded.append(command_id)
+                continue
+            known.add(command_id)
+            stream_id = envelope.command.stream_id()
+            if stream_id not in working:
+                decider = self._lookup(envelope.command)
+                loaded = self.load(stream_id, decider, fresh=fresh)
+                working[stream_id] = (decider, loaded, replace(loaded))
+            decider, _, state = working[stream_id]
+            try:
+                events = decider.decide(state.state, envelope.command)
+            except DomainRejection as rejection:
+                rejections.append(rejected_record(envelope, rejection))
+                continue
+            decided.append((envelope, state.version, events))
+            for event in events:
+                state.state = decider.evolve(state.state, event)
+            state.version += len(events)
+        with self.store.transaction() as tx:
+            appends = [
+                StreamAppend(env.command.stream_id(), version, [new_event(e, env) for e in events])
+                for env, version, events in decided
+            ]
+            spans = tx.append(appends)
+            outcome.records = [
+                accepted_record(env, *(span if events else (0, 0)), with_fingerprint=False)
+                for (env, _, events), span in zip(decided, spans, strict=True)
+            ]
+            outcome.records.extend(rejections)
+            tx.record_commands(outcome.records)
+            if within is not None:
+                within(tx, outcome)
+        for stream_id, (decider, loaded, state) in working.items():
+            self._store_state(stream_id, decider, state, loaded.snapshot_version)
+        return outcome
+
+    # --- state -----------------------------------------------------------------------------
+
+    def load(self, stream_id: str, decider: Decider[Any], *, fresh: bool = False) -> StreamState:
+        """The stream's state: cached, or a snapshot plus the events after it."""
+        if not fresh:
+            cached = self.cache.get(stream_id)
+            if cached is not None:
+                return cached
+        state, version = decider.initial_state(), 0
+        snapshot = self.store.load_snapshot(stream_id)
+        if snapshot is not None and snapshot.schema_version == decider.snapshot_version:
+            state, version = decider.restore(snapshot.state), snapshot.stream_version
+        snapshot_version = version
+        for stored in self.store.read_stream(stream_id, after_version=version):
+            state = decider.evolve(state, to_domain(stored))
+            version = stored.stream_version
+        loaded = StreamState(version, state, snapshot_version)
+        self._store_state(stream_id, decider, loaded, snapshot_version)
+        return loaded
+
+    def _remember(
+        self, stream_id: str, decider: Decider[Any], current: StreamState, events: Sequence[Event]
+    ) -> None:
+        state = current.state
+        for event in events:
+            state = decider.evolve(state, event)
+        updated = StreamState(current.version + len(events), state, current.snapshot_version)
+        self._store_state(stream_id, decider, updated, current.snapshot_version)
+
+    def _store_state(
+        self, stream_id: str, decider: Decider[Any], entry: StreamState, snapshot_version: int
+    ) -> None:
+        if entry.version - snapshot_version >= self.snapshot_every:
+            entry.snapshot_version = self._snapshot(stream_id, decider, entry)
+        self.cache.put(stream_id, entry)
+
+    def _snapshot(self, stream_id: str, decider: Decider[Any], entry: StreamState) -> int:
+        snapshot = Snapshot(
+            stream_id, entry.version, decider.snapshot_version, decider.snapshot(entry.state)
+        )
+        try:
+            self.store.save_snapshot(snapshot)
+        except StoreError as exc:  # a snapshot is an optimisation; the events stay the truth
+            log.warning("snapshot of %s at %d not saved: %s", stream_id, entry.version, exc)
+            return entry.snapshot_version
+        return entry.version
+
+
+def new_event(event: Event, envelope: Envelope) -> NewEvent:
+    metadata: dict[str, Any] = {"command_id": str(envelope.command.command_id)}
+    if envelope.correlation_id:
+        metadata["correlation_id"] = envelope.correlation_id
+    if envelope.source:
+        metadata["source"] = envelope.source
+    if envelope.source_ref:
+        metadata["source_ref"] = envelope.source_ref
+    return NewEvent(
+        type=event.type_name,
+        data=event.model_dump(mode="json"),
+        schema_version=event.schema_version,
+        metadata=metadata,
+    )
+
+
+def accepted_record(
+    envelope: Envelope, first: int, last: int, *, with_fingerprint: bool = True
+) -> CommandRecord:
+    command = envelope.command
+    return CommandRecord(
+        command_id=str(command.command_id),
+        type=command.type_name,
+        stream_id=command.stream_id(),
+        status="accepted",
+        first_position=first or None,
+        last_position=last or None,
+        source=envelope.source,
+        source_ref=envelope.source_ref,
+        fingerprint=fingerprint(command) if with_fingerprint else None,
+    )
+
+
+def rejected_record(envelope: Envelope, rejection: DomainRejection) -> CommandRecord:
+    command = envelope.command
+    return CommandRecord(
+        command_id=str(command.command_id),
+        type=command.type_name,
+        stream_id=command.stream_id(),
+        status="rejected",
+        code=rejection.code,
+        reason=rejection.reason,
+        source=envelope.source,
+        source_ref=envelope.source_ref,
+        fingerprint=fingerprint(command),
+    )
+
+
+def forget_rejection(tx: StoreTransaction, command_id: str) -> None:
+    """A rejected command asked to run again (after its cause was fixed) gets a new record."""
+    tx.connection.exec_driver_sql(
+        tx.store.sql("DELETE FROM commands WHERE command_id = ? AND status = 'rejected'"),
+        (command_id,),
+    )

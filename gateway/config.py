@@ -1,0 +1,113 @@
+"""`config.yaml` as validated data: pydantic models read once, at start, by the bootstrap.
+
+A wrong key or value fails with its path; secrets come from environment variables it names.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from gateway.errors import ConfigError
+
+DATABASE_URL_ENV = "GATEWAY_DATABASE_URL"
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatabaseConfig(Section):
+    url: str = "sqlite:///var/gateway.db"
+
+    @field_validator("url")
+    @classmethod
+    def _known_backend(cls, url: str) -> str:
+        if not url.startswith(("sqlite:///", "postgresql+psycopg://")):
+            raise ValueError("must start with sqlite:/// or postgresql+psycopg://")
+        return url
+
+
+class HttpConfig(Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+
+
+class LogConfig(Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["auto", "json", "text"] = "auto"
+
+
+class StoreConfig(Section):
+    snapshot_every: int = Field(default=200, ge=1)
+    state_cache_size: int = Field(default=20_000, ge=0)
+
+
+class SourceConfig(Section):
+    """A legacy system that sends data in; its adapter is found by dotted name."""
+
+    kind: Literal["batch", "webhook", "poll"]
+    adapter: str
+    encoding: str = "utf-8"
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_codec(cls, name: str) -> str:
+        try:
+            codecs.lookup(name)
+        except LookupError:
+            raise ValueError(f"unknown codec {name!r}") from None
+        return name
+
+
+class GatewayConfig(Section):
+    database: DatabaseConfig = DatabaseConfig()
+    http: HttpConfig = HttpConfig()
+    log: LogConfig = LogConfig()
+    store: StoreConfig = StoreConfig()
+    sources: dict[str, SourceConfig] = {}
+
+
+def load_config(path: Path | str) -> GatewayConfig:
+    """Read and validate `path`; `GATEWAY_DATABASE_URL`, when set, overrides `database.url`."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of sections")
+    return parse_config(raw, origin=str(path))
+
+
+def parse_config(raw: dict[str, Any], *, origin: str = "config") -> GatewayConfig:
+    override = os.environ.get(DATABASE_URL_ENV)
+    if override:
+        raw = {**raw, "database": {**(raw.get("database") or {}), "url": override}}
+    try:
+        return GatewayConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(f"{origin}: " + "; ".join(_describe(e) for e in exc.errors())) from None
+
+
+def _describe(error: Any) -> str:
+    where = ".".join(str(part) for part in error["loc"])
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "unknown key"
+    return f"{where}: {message}"
+
+
+def secret_from_env(variable: str, *, key: str) -> str:
+    """The value of the environment variable that config key `key` names."""
+    value = os.environ.get(variable)
+    if not value:
+        raise ConfigError(f"{key}: environment variable {variable} is not set")
+    return value

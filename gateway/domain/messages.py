@@ -1,0 +1,110 @@
+"""Commands and events: frozen pydantic models with a registered type name and schema version.
+
+The registry maps a type name to its current model and to the upcasters of older versions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict
+
+JsonDict = dict[str, Any]
+Upcaster = Callable[[JsonDict], JsonDict]
+
+
+class UnknownMessageType(LookupError):
+    """A stored or received message names a type this gateway does not know."""
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    type_name: ClassVar[str]
+    schema_version: ClassVar[int] = 1
+
+
+class Command(Message):
+    """An imperative request; `command_id` makes a repeated command harmless."""
+
+    command_id: UUID
+
+    def stream_id(self) -> str:
+        raise NotImplementedError
+
+
+class Event(Message):
+    """A past-tense fact recorded on one stream."""
+
+
+_EVENTS: dict[str, type[Event]] = {}
+_COMMANDS: dict[str, type[Command]] = {}
+_UPCASTERS: dict[tuple[str, int], Upcaster] = {}
+
+E = TypeVar("E", bound=type[Event])
+C = TypeVar("C", bound=type[Command])
+
+
+def event_type(name: str, *, version: int = 1) -> Callable[[E], E]:
+    """Register an event model as the current version of `name`."""
+
+    def register(cls: E) -> E:
+        cls.type_name = name
+        cls.schema_version = version
+        _EVENTS[name] = cls
+        return cls
+
+    return register
+
+
+def command_type(name: str) -> Callable[[C], C]:
+    def register(cls: C) -> C:
+        cls.type_name = name
+        _COMMANDS[name] = cls
+        return cls
+
+    return register
+
+
+def upcaster(name: str, *, from_version: int) -> Callable[[Upcaster], Upcaster]:
+    """Register the function that turns version `from_version` of `name` into the next one."""
+
+    def register(fn: Upcaster) -> Upcaster:
+        _UPCASTERS[(name, from_version)] = fn
+        return fn
+
+    return register
+
+
+def event_class(name: str) -> type[Event]:
+    try:
+        return _EVENTS[name]
+    except KeyError:
+        raise UnknownMessageType(f"unknown event type {name!r}") from None
+
+
+def command_class(name: str) -> type[Command]:
+    try:
+        return _COMMANDS[name]
+    except KeyError:
+        raise UnknownMessageType(f"unknown command type {name!r}") from None
+
+
+def event_types() -> dict[str, type[Event]]:
+    return dict(_EVENTS)
+
+
+def upcast(name: str, version: int, data: JsonDict) -> JsonDict:
+    """Bring stored `data` of `name` at `version` up to the current version, step by step."""
+    current = event_class(name).schema_version
+    while version < current:
+        step = _UPCASTERS.get((name, version))
+        if step is None:
+            raise UnknownMessageType(f"no upcaster for {name!r} v{version}")
+        data = step(data)
+        version += 1
+    if version > current:
+        raise UnknownMessageType(f"{name!r} v{version} is newer than this gateway (v{current})")
+    return data

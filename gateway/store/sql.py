@@ -1,0 +1,337 @@
+"""The event store on SQLAlchemy: SQLite (embedded default) and PostgreSQL (scale-out).
+
+Hot paths (batch append, feed reads) use driver SQL through SQLAlchemy's connection.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from gateway.errors import ConcurrencyConflict, DuplicateCommand, StoreError
+from gateway.store import migrations
+from gateway.store.decoding import decode_row
+from gateway.store.port import CommandRecord, Snapshot, StoredEvent, StreamAppend
+
+Clock = Callable[[], datetime]
+
+# Any constant shared by every gateway process: the key of the feed's append lock.
+FEED_LOCK_KEY = 7_300_001
+
+EVENT_COLUMNS = (
+    "position, stream_id, stream_version, event_id, type, schema_version, data, metadata, "
+    "recorded_at"
+)
+COMMAND_COLUMNS = (
+    "command_id, type, stream_id, status, code, reason, first_position, last_position, "
+    "source, source_ref, fingerprint, recorded_at"
+)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def timestamp(moment: datetime) -> str:
+    """ISO-8601 UTC with microseconds: sorts as text on every backend."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def open_store(url: str, *, migrate: bool = True, clock: Clock = utc_now) -> SqlEventStore:
+    """Connect to `url` (sqlite:///… or postgresql+psycopg://…) and migrate the schema."""
+    engine = make_engine(url)
+    if migrate:
+        migrations.upgrade(engine)
+    return SqlEventStore(engine, clock=clock)
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def _sqlite_engine(url: str) -> Engine:
+    engine = create_engine(url, connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def configure(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide when a transaction begins (see `begin`).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in (
+            "journal_mode=WAL",
+            "synchronous=NORMAL",
+            "busy_timeout=30000",
+            "cache_size=-65536",
+            "temp_store=MEMORY",
+        ):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def begin(connection: Connection) -> None:
+        # A writer takes SQLite's write lock up front: a deferred transaction that read first
+        # could fail to upgrade once another writer committed (SQLITE_BUSY_SNAPSHOT).
+        writing = connection.get_execution_options().get("gateway_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+    return engine
+
+
+class SqlEventStore:
+    """One store, two backends: the SQL differs only in placeholders and the feed lock."""
+
+    def __init__(self, engine: Engine, *, clock: Clock = utc_now) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.is_postgres = engine.dialect.name == "postgresql"
+
+    def sql(self, statement: str) -> str:
+        """Statements are written with `?` placeholders; psycopg wants `%s`."""
+        return statement.replace("?", "%s") if self.is_postgres else statement
+
+    @contextmanager
+    def transaction(self) -> Iterator[StoreTransaction]:
+        """One atomic unit: events, command records and whatever else the caller writes."""
+        tx: StoreTransaction | None = None
+        try:
+            with self.engine.connect() as conn:
+                conn = conn.execution_options(gateway_write=True)
+                with conn.begin():
+                    tx = StoreTransaction(self, conn)
+                    yield tx
+        except IntegrityError as exc:
+            raise self._explain_integrity_error(tx, exc) from exc
+        except OperationalError as exc:
+            raise StoreError(f"database unavailable: {exc.orig}") from exc
+
+    def _explain_integrity_error(
+        self, tx: StoreTransaction | None, exc: IntegrityError
+    ) -> StoreError:
+        """After the rollback, find which unique key refused the write."""
+        if tx is None:
+            return StoreError(str(exc.orig))
+        duplicates = self.existing_command_ids(tx.command_ids)
+        if duplicates:
+            return DuplicateCommand(sorted(duplicates))
+        actual = self.stream_versions([a.stream_id for a in tx.appends])
+        for append in tx.appends:
+            if actual.get(append.stream_id, 0) > append.expected_version:
+                return ConcurrencyConflict(append.stream_id, append.expected_version)
+        return StoreError(f"write refused by the database: {exc.orig}")
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def append(
+        self, stream_id: str, expected_version: int, events: Sequence[Any]
+    ) -> list[tuple[int, int]]:
+        """Append to one stream in its own transaction; see `StoreTransaction.append`."""
+        with self.transaction() as tx:
+            return tx.append([StreamAppend(stream_id, expected_version, events)])
+
+    def save_snapshot(self, snapshot: Snapshot) -> None:
+        with self.transaction() as tx:
+            tx.save_snapshot(snapshot)
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def read_all(self, *, after: int = 0, limit: int = 1000) -> list[StoredEvent]:
+        """The global feed: events with position > `after`, in position order."""
+        rows = self._fetch(
+            f"SELECT {EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?",
+            (after, limit),
+        )
+        return [decode_row(row) for row in rows]
+
+    def read_positions(self, first: int, last: int) -> list[StoredEvent]:
+        rows = self._fetch(
+            f"SELECT {EVENT_COLUMNS} FROM events WHERE position BETWEEN ? AND ? ORDER BY position",
+            (first, last),
+        )
+        return [decode_row(row) for row in rows]
+
+    def read_stream(self, stream_id: str, *, after_version: int = 0) -> list[StoredEvent]:
+        rows = self._fetch(
+            f"SELECT {EVENT_COLUMNS} FROM events WHERE stream_id = ? AND stream_version > ? "
+            "ORDER BY stream_version",
+            (stream_id, after_version),
+        )
+        return [decode_row(row) for row in rows]
+
+    def head_position(self) -> int:
+        rows = self._fetch("SELECT COALESCE(MAX(position), 0) FROM events", ())
+        return int(rows[0][0])
+
+    def stream_versions(self, stream_ids: Iterable[str]) -> dict[str, int]:
+        """Current version of each stream that has events; absent streams are left out."""
+        found: dict[str, int] = {}
+        for chunk in _chunks(sorted(set(stream_ids)), 500):
+            marks = ", ".join("?" * len(chunk))
+            rows = self._fetch(
+                f"SELECT stream_id, MAX(stream_version) FROM events "
+                f"WHERE stream_id IN ({marks}) GROUP BY stream_id",
+                tuple(chunk),
+            )
+            found.update((row[0], int(row[1])) for row in rows)
+        return found
+
+    def get_command(self, command_id: str) -> CommandRecord | None:
+        rows = self._fetch(
+            f"SELECT {COMMAND_COLUMNS} FROM commands WHERE command_id = ?", (command_id,)
+        )
+        return CommandRecord(*rows[0]) if rows else None
+
+    def existing_command_ids(self, command_ids: Iterable[str]) -> set[str]:
+        found: set[str] = set()
+        for chunk in _chunks(list(command_ids), 500):
+            marks = ", ".join("?" * len(chunk))
+            rows = self._fetch(
+                f"SELECT command_id FROM commands WHERE command_id IN ({marks})", tuple(chunk)
+            )
+            found.update(row[0] for row in rows)
+        return found
+
+    def load_snapshot(self, stream_id: str) -> Snapshot | None:
+        rows = self._fetch(
+            "SELECT stream_id, stream_version, schema_version, state FROM snapshots "
+            "WHERE stream_id = ?",
+            (stream_id,),
+        )
+        if not rows:
+            return None
+        row = rows[0]
+        return Snapshot(row[0], int(row[1]), int(row[2]), orjson.loads(row[3]))
+
+    def _fetch(self, statement: str, params: tuple[Any, ...]) -> list[Any]:
+        try:
+            with self.engine.connect() as conn:
+                return list(conn.exec_driver_sql(self.sql(statement), params).fetchall())
+        except OperationalError as exc:
+            raise StoreError(f"database unavailable: {exc.orig}") from exc
+
+
+class StoreTransaction:
+    """Writes inside one `SqlEventStore.transaction()`; `connection` is open for other tables."""
+
+    def __init__(self, store: SqlEventStore, connection: Connection) -> None:
+        self.store = store
+        self.connection = connection
+        self.recorded_at = timestamp(store.clock())
+        self.appends: list[StreamAppend] = []
+        self.command_ids: list[str] = []
+        self._next_position: int | None = None
+
+    def append(self, appends: Sequence[StreamAppend]) -> list[tuple[int, int]]:
+        """Append every stream's events; returns each append's (first, last) position.
+
+        A stream that moved past its expected version fails the whole transaction with
+        `ConcurrencyConflict`: the unique (stream_id, stream_version) key decides, no read.
+        """
+        self.appends.extend(appends)
+        position = self._claim_positions()
+        rows: list[tuple[Any, ...]] = []
+        spans: list[tuple[int, int]] = []
+        for append in appends:
+            first = position + 1
+            for offset, new in enumerate(append.events, start=1):
+                position += 1
+                rows.append(self._row(position, append, offset, new))
+            spans.append((first, position))
+        if rows:
+            self.connection.exec_driver_sql(
+                self.store.sql(f"INSERT INTO events ({EVENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)"),
+                rows,
+            )
+        self._next_position = position
+        return spans
+
+    def _row(self, position: int, append: StreamAppend, offset: int, new: Any) -> tuple[Any, ...]:
+        event_id = new.event_id or uuid.uuid4()
+        return (
+            position,
+            append.stream_id,
+            append.expected_version + offset,
+            str(event_id),
+            new.type,
+            new.schema_version,
+            orjson.dumps(new.data).decode(),
+            orjson.dumps(new.metadata).decode(),
+            self.recorded_at,
+        )
+
+    def _claim_positions(self) -> int:
+        """The last position taken; from here on this transaction owns the feed's tail.
+
+        PostgreSQL: a transaction-scoped advisory lock serialises appenders until commit, so
+        positions are gap-free and become visible in order; a reader tailing by position never
+        skips an event that commits later. SQLite: BEGIN IMMEDIATE already holds the lock.
+        """
+        if self._next_position is None:
+            if self.store.is_postgres:
+                self.connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({FEED_LOCK_KEY})")
+            row = self.connection.exec_driver_sql(
+                "SELECT COALESCE(MAX(position), 0) FROM events"
+            ).scalar_one()
+            self._next_position = int(row)
+        return self._next_position
+
+    def record_commands(self, records: Sequence[CommandRecord]) -> None:
+        """Store command records; a command id seen before fails with `DuplicateCommand`."""
+        rows = [
+            (
+                r.command_id,
+                r.type,
+                r.stream_id,
+                r.status,
+                r.code,
+                r.reason,
+                r.first_position,
+                r.last_position,
+                r.source,
+                r.source_ref,
+                r.fingerprint,
+                r.recorded_at or self.recorded_at,
+            )
+            for r in records
+        ]
+        self.command_ids.extend(r.command_id for r in records)
+        if rows:
+            self.connection.exec_driver_sql(
+                self.store.sql(
+                    f"INSERT INTO commands ({COMMAND_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+                ),
+                rows,
+            )
+
+    def save_snapshot(self, snapshot: Snapshot) -> None:
+        params = (
+            snapshot.stream_id,
+            snapshot.stream_version,
+            snapshot.schema_version,
+            orjson.dumps(snapshot.state).decode(),
+            self.recorded_at,
+        )
+        self.connection.exec_driver_sql(
+            self.store.sql("DELETE FROM snapshots WHERE stream_id = ?"), (snapshot.stream_id,)
+        )
+        self.connection.exec_driver_sql(
+            self.store.sql(
+                "INSERT INTO snapshots (stream_id, stream_version, schema_version, state, "
+                "recorded_at) VALUES (?,?,?,?,?)"
+            ),
+            params,
+        )
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
