@@ -9,6 +9,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -31,8 +32,9 @@ events = Table(
     Column("event_id", String(36), nullable=False),
     Column("type", String(100), nullable=False),
     Column("schema_version", SmallInteger, nullable=False),
-    Column("data", Text, nullable=False),
-    Column("metadata", Text, nullable=False),
+    # JSON as UTF-8 bytes: no text decoding on the hot paths, on either backend.
+    Column("data", LargeBinary, nullable=False),
+    Column("metadata", LargeBinary, nullable=False),
     Column("recorded_at", String(32), nullable=False),
     # The only concurrency control: two writers cannot both take the same stream version.
     UniqueConstraint("stream_id", "stream_version", name="uq_events_stream_version"),

@@ -26,8 +26,8 @@ def upgrade() -> None:
         sa.Column("event_id", sa.String(36), nullable=False),
         sa.Column("type", sa.String(100), nullable=False),
         sa.Column("schema_version", sa.SmallInteger, nullable=False),
-        sa.Column("data", sa.Text, nullable=False),
-        sa.Column("metadata", sa.Text, nullable=False),
+        sa.Column("data", sa.LargeBinary, nullable=False),
+        sa.Column("metadata", sa.LargeBinary, nullable=False),
         sa.Column("recorded_at", sa.String(32), nullable=False),
         sa.UniqueConstraint("stream_id", "stream_version", name="uq_events_stream_version"),
     )
