@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import random
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -110,10 +112,12 @@ class CommandBus:
         *,
         snapshot_every: int = 200,
         cache_size: int = 20_000,
-        max_attempts: int = 5,
+        max_attempts: int = 12,
         lookup: Callable[[Command], Decider[Any]] = decider_for,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.store = store
+        self.sleep = sleep
         self.snapshot_every = snapshot_every
         self.max_attempts = max_attempts
         self.cache = StateCache(cache_size)
@@ -132,6 +136,7 @@ class CommandBus:
                 return self._attempt(envelope, fresh=attempt > 0, replace=known is not None)
             except ConcurrencyConflict:
                 log.info("conflict on %s, deciding again", envelope.command.stream_id())
+                self._back_off(attempt)
             except DuplicateCommand:
                 record = self.store.get_command(command_id)
                 if record is not None:
@@ -193,6 +198,7 @@ class CommandBus:
             except (ConcurrencyConflict, DuplicateCommand) as exc:
                 log.info("batch of %d commands raced another writer: %s", len(envelopes), exc)
                 self.cache.forget(e.command.stream_id() for e in envelopes)
+                self._back_off(attempt)
         raise StoreError(f"batch of {len(envelopes)} commands kept conflicting with other writers")
 
     def _attempt_batch(
@@ -245,6 +251,10 @@ class CommandBus:
         for stream_id, (decider, loaded, state) in working.items():
             self._store_state(stream_id, decider, state, loaded.snapshot_version)
         return outcome
+
+    def _back_off(self, attempt: int) -> None:
+        """Writers that collided wait a random moment, so they do not collide again."""
+        self.sleep(random.uniform(0, 0.002 * (attempt + 1)))
 
     # --- state -----------------------------------------------------------------------------
 
