@@ -83,7 +83,9 @@ def measure_store(path: Path, streams: list[str], events: int, batch: int) -> fl
         with store.transaction() as tx:
             tx.append(
                 [
-                    StreamAppend(stream, version - 1, [NewEvent("FundsDeposited", data, 2, metadata)])
+                    StreamAppend(
+                        stream, version - 1, [NewEvent("FundsDeposited", data, 2, metadata)]
+                    )
                     for stream, version, data in chunk
                 ]
             )

@@ -10,7 +10,7 @@ import logging
 import random
 import threading
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -19,6 +19,7 @@ from gateway.domain.deciders import Decider, decider_for
 from gateway.domain.errors import DomainRejection
 from gateway.domain.messages import Command, Event, event_class
 from gateway.errors import ConcurrencyConflict, CorruptEvent, DuplicateCommand, StoreError
+from gateway.metrics import COMMANDS, EVENTS_APPENDED
 from gateway.store.port import CommandRecord, NewEvent, Snapshot, StoredEvent, StreamAppend
 from gateway.store.sql import SqlEventStore, StoreTransaction
 
@@ -157,6 +158,7 @@ class CommandBus:
                 forget_rejection(tx, str(command.command_id))
             record = self._write(tx, envelope, current.version, events)
         self._remember(stream_id, decider, current, events)
+        count_outcomes([record], events=len(events))
         return record
 
     def _record_rejection(
@@ -167,6 +169,7 @@ class CommandBus:
             if replace:
                 forget_rejection(tx, record.command_id)
             tx.record_commands([record])
+        count_outcomes([record], events=0)
         return self.store.get_command(record.command_id) or record
 
     def _write(
@@ -250,6 +253,7 @@ class CommandBus:
                 within(tx, outcome)
         for stream_id, (decider, loaded, state) in working.items():
             self._store_state(stream_id, decider, state, loaded.snapshot_version)
+        count_outcomes(outcome.records, events=sum(len(events) for _, _, events in decided))
         return outcome
 
     def _back_off(self, attempt: int) -> None:
@@ -302,6 +306,12 @@ class CommandBus:
             log.warning("snapshot of %s at %d not saved: %s", stream_id, entry.version, exc)
             return entry.snapshot_version
         return entry.version
+
+
+def count_outcomes(records: Sequence[CommandRecord], *, events: int) -> None:
+    for (type_name, status), count in Counter((r.type, r.status) for r in records).items():
+        COMMANDS.labels(type_name, status).inc(count)
+    EVENTS_APPENDED.inc(events)
 
 
 def new_event(event: Event, envelope: Envelope) -> NewEvent:

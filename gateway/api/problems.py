@@ -5,6 +5,8 @@ Foreign errors (validation, routing) and the gateway's own are mapped here, once
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -16,10 +18,11 @@ from starlette.exceptions import HTTPException
 from gateway.errors import ConcurrencyConflict, StoreError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+log = logging.getLogger(__name__)
 
 
 def problem(
-    status: int, detail: str, *, title: str | None = None, headers: dict[str, str] | None = None,
+    status: int, detail: str, *, title: str | None = None, headers: Mapping[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:  # fmt: skip
     body = {
@@ -48,6 +51,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation)  # type: ignore[arg-type]
     app.add_exception_handler(ConcurrencyConflict, _on_conflict)  # type: ignore[arg-type]
     app.add_exception_handler(StoreError, _on_store)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _on_unexpected)
 
 
 async def _on_problem(_: Request, exc: ProblemError) -> JSONResponse:
@@ -72,3 +76,8 @@ async def _on_conflict(_: Request, exc: ConcurrencyConflict) -> JSONResponse:
 
 async def _on_store(_: Request, exc: StoreError) -> JSONResponse:
     return problem(503, str(exc), headers={"Retry-After": "5"})
+
+
+async def _on_unexpected(_: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error while answering a request", exc_info=exc)
+    return problem(500, "the gateway failed to answer; the error is in its log")

@@ -96,6 +96,12 @@ def event_types() -> dict[str, type[Event]]:
     return dict(_EVENTS)
 
 
+def schema_versions(name: str) -> list[int]:
+    """Every version of `name` this gateway reads: those with an upcaster, and the current one."""
+    current = event_class(name).schema_version
+    return sorted({version for (known, version) in _UPCASTERS if known == name} | {current})
+
+
 def upcast(name: str, version: int, data: JsonDict) -> JsonDict:
     """Bring stored `data` of `name` at `version` up to the current version, step by step."""
     current = event_class(name).schema_version

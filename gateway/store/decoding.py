@@ -38,7 +38,7 @@ def decode_row(row: Any) -> StoredEvent:
         problem = f"stored JSON is not valid: {exc}"
         return StoredEvent(
             position, stream_id, version, event_id, type_name, schema_version,
-            {"raw": data}, {}, at, problem,
+            {"raw": bytes(data).decode("utf-8", "replace")}, {}, at, problem,
         )  # fmt: skip
     current = current_version(type_name)
     if current is not None and schema_version < current:

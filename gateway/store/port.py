@@ -20,7 +20,7 @@ class NewEvent(NamedTuple):
     type: str
     data: JsonDict
     schema_version: int = 1
-    metadata: Mapping[str, Any] = {}  # noqa: RUF012 - read only, never mutated
+    metadata: Mapping[str, Any] = {}  # shared default: read only, never mutated
     event_id: UUID | None = None
 
 

@@ -1,0 +1,107 @@
+"""An account as its events leave it: balance, status, postings index, holds and cards.
+
+Immutable; every step of a replay shares what did not change with the state before it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from gateway.domain.cards import CardRecord
+from gateway.domain.errors import DomainRejection, RejectionCode
+from gateway.domain.money import Money
+from gateway.domain.persistent_map import PersistentMap
+
+ZERO = Decimal("0.00")
+
+
+class AccountStatus(StrEnum):
+    OPEN = "OPEN"
+    FROZEN = "FROZEN"
+    CLOSED = "CLOSED"
+
+
+class PostingKind(StrEnum):
+    DEPOSIT = "DEPOSIT"
+    WITHDRAWAL = "WITHDRAWAL"
+    FEE = "FEE"
+    INTEREST = "INTEREST"
+    REVERSAL = "REVERSAL"
+
+
+_CREDITS = frozenset({PostingKind.DEPOSIT, PostingKind.INTEREST})
+
+
+def signed(kind: PostingKind, amount: Decimal) -> Decimal:
+    """The posting's effect on the balance: deposits and interest add, the rest take away."""
+    return amount if kind in _CREDITS else -amount
+
+
+@dataclass(frozen=True, slots=True)
+class PostingRecord:
+    """One posting_ref seen on the account; a reversal names the posting it reverses."""
+
+    kind: PostingKind
+    amount: Decimal
+    reverses_ref: str | None = None
+    reversed_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HoldRecord:
+    amount: Decimal
+    released: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AccountState:
+    account_no: str
+    customer_no: str
+    product: str
+    currency: str
+    opened_on: date
+    branch: str
+    status: AccountStatus = AccountStatus.OPEN
+    balance: Decimal = ZERO
+    held: Decimal = ZERO
+    postings: PersistentMap[str, PostingRecord] = field(default_factory=PersistentMap)
+    holds: PersistentMap[str, HoldRecord] = field(default_factory=PersistentMap)
+    cards: PersistentMap[str, CardRecord] = field(default_factory=PersistentMap)
+
+    @property
+    def available(self) -> Decimal:
+        """The balance less the funds under active holds."""
+        return self.balance - self.held
+
+    def money(self, amount: Decimal) -> Money:
+        return Money(amount=amount, currency=self.currency)
+
+
+def refuse_when_closed(state: AccountState, action: str) -> None:
+    if state.status is AccountStatus.CLOSED:
+        raise DomainRejection(
+            RejectionCode.ACCOUNT_CLOSED, f"cannot {action} closed account {state.account_no}"
+        )
+
+
+def refuse_when_frozen(state: AccountState, action: str) -> None:
+    if state.status is AccountStatus.FROZEN:
+        raise DomainRejection(
+            RejectionCode.ACCOUNT_FROZEN, f"cannot {action} frozen account {state.account_no}"
+        )
+
+
+def refuse_unless_payable(state: AccountState, money: Money) -> None:
+    """Money moved on the account must be positive and in the account's own currency."""
+    if not money.is_positive:
+        raise DomainRejection(
+            RejectionCode.NON_POSITIVE_AMOUNT, f"amount {money} must be greater than zero"
+        )
+    if money.currency != state.currency:
+        raise DomainRejection(
+            RejectionCode.CURRENCY_MISMATCH,
+            f"{money} on account {state.account_no} kept in {state.currency}",
+        )
