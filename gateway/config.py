@@ -8,10 +8,17 @@ from __future__ import annotations
 import codecs
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from gateway.errors import ConfigError
 
@@ -48,12 +55,26 @@ class StoreConfig(Section):
     state_cache_size: int = Field(default=20_000, ge=0)
 
 
-class SourceConfig(Section):
+class ScheduleConfig(Section):
+    """When a job runs: every `every_seconds`, or on a five-field `cron` line."""
+
+    every_seconds: int | None = Field(default=None, ge=1)
+    cron: str | None = None
+    timezone: str = "Europe/London"
+
+    @model_validator(mode="after")
+    def _one_trigger(self) -> ScheduleConfig:
+        if (self.every_seconds is None) == (self.cron is None):
+            raise ValueError("give exactly one of every_seconds or cron")
+        return self
+
+
+class SourceBase(Section):
     """A legacy system that sends data in; its adapter is found by dotted name."""
 
-    kind: Literal["batch", "webhook", "poll"]
-    adapter: str
+    adapter: str = Field(description="module:attribute of the adapter's factory")
     encoding: str = "utf-8"
+    options: dict[str, Any] = Field(default_factory=dict, description="the adapter's own")
 
     @field_validator("encoding")
     @classmethod
@@ -63,6 +84,30 @@ class SourceConfig(Section):
         except LookupError:
             raise ValueError(f"unknown codec {name!r}") from None
         return name
+
+
+class BatchSourceConfig(SourceBase):
+    """Files dropped into a landing folder (issue: scheduled batch imports)."""
+
+    kind: Literal["batch"]
+
+
+class WebhookSourceConfig(SourceBase):
+    """A legacy system that calls `POST /webhooks/{source}`."""
+
+    kind: Literal["webhook"]
+
+
+class PollSourceConfig(SourceBase):
+    """A legacy REST API the gateway polls on a schedule."""
+
+    kind: Literal["poll"]
+
+
+KIND_TAGS = {"batch", "webhook", "poll"}
+SourceConfig = Annotated[
+    BatchSourceConfig | WebhookSourceConfig | PollSourceConfig, Field(discriminator="kind")
+]
 
 
 class GatewayConfig(Section):
@@ -98,7 +143,10 @@ def parse_config(raw: dict[str, Any], *, origin: str = "config") -> GatewayConfi
 
 
 def _describe(error: Any) -> str:
-    where = ".".join(str(part) for part in error["loc"])
+    loc = list(error["loc"])
+    if len(loc) > 2 and loc[2] in KIND_TAGS:  # pydantic names the union member; people don't
+        del loc[2]
+    where = ".".join(str(part) for part in loc)
     message = str(error["msg"]).removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         message = "unknown key"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from datetime import UTC, datetime
+from typing import Any
 
 import orjson
 
@@ -27,9 +28,24 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(entry, default=str).decode()
 
 
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stderr` is now, not to the one that was there at set-up."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _: Any) -> None:
+        pass
+
+
 def configure_logging(config: LogConfig) -> None:
     use_json = config.format == "json" or (config.format == "auto" and not sys.stderr.isatty())
-    handler = logging.StreamHandler()
+    handler = StderrHandler()
     handler.setFormatter(
         JsonFormatter() if use_json else logging.Formatter("%(asctime)s %(levelname)s %(message)s")
     )
