@@ -51,6 +51,7 @@ class BatchOutcome:
 
     records: list[CommandRecord] = field(default_factory=list)
     already_recorded: list[str] = field(default_factory=list)
+    events: int = 0
 
     @property
     def accepted(self) -> int:
@@ -248,12 +249,13 @@ class CommandBus:
                 for (env, _, events), span in zip(decided, spans, strict=True)
             ]
             outcome.records.extend(rejections)
+            outcome.events = sum(len(events) for _, _, events in decided)
             tx.record_commands(outcome.records)
             if within is not None:
                 within(tx, outcome)
         for stream_id, (decider, loaded, state) in working.items():
             self._store_state(stream_id, decider, state, loaded.snapshot_version)
-        count_outcomes(outcome.records, events=sum(len(events) for _, _, events in decided))
+        count_outcomes(outcome.records, events=outcome.events)
         return outcome
 
     def _back_off(self, attempt: int) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import codecs
 import os
+from datetime import time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -87,21 +88,100 @@ class SourceBase(Section):
 
 
 class BatchSourceConfig(SourceBase):
-    """Files dropped into a landing folder (issue: scheduled batch imports)."""
+    """Files a legacy system drops into a landing folder, imported exactly once."""
 
     kind: Literal["batch"]
+    landing: Path
+    pattern: str = Field(default="*", description="glob of the data files' names")
+    completeness: Literal["done_file", "rename_in", "stable_age"] = "done_file"
+    done_suffix: str = ".DONE"
+    min_age_seconds: int = Field(default=60, ge=0, description="for completeness: stable_age")
+    archive: Path | None = Field(default=None, description="default: var/archive/<source>")
+    error: Path | None = Field(default=None, description="default: var/error/<source>")
+    reject_limit: str = Field(default="0", description="records refused before the file fails")
+    chunk_size: int = Field(default=1000, ge=1)
+    lease_seconds: int = Field(default=120, ge=1)
+    schedule: ScheduleConfig | None = None
+    expected_by: time | None = Field(default=None, description="local time the file is due")
+
+    @field_validator("reject_limit")
+    @classmethod
+    def _count_or_percent(cls, limit: str) -> str:
+        parse_reject_limit(limit)
+        return limit
+
+
+def parse_reject_limit(limit: str) -> tuple[float, bool]:
+    """'25' allows 25 refused records; '1.5%' allows 1.5 percent of the file's records."""
+    text = limit.strip()
+    percent = text.endswith("%")
+    try:
+        value = float(text.removesuffix("%"))
+    except ValueError:
+        raise ValueError(f"{limit!r} is neither a count nor a percentage") from None
+    if value < 0 or (percent and value > 100):
+        raise ValueError(f"{limit!r} is out of range")
+    return value, percent
+
+
+class BasicAuthConfig(Section):
+    """HTTP Basic: the user and password are read from the environment variables named here."""
+
+    scheme: Literal["basic"]
+    user_env: str
+    password_env: str
+
+
+class ApiKeyAuthConfig(Section):
+    """A shared key in a request header, read from the environment variable `key_env`."""
+
+    scheme: Literal["api_key"]
+    header: str = "X-API-Key"
+    key_env: str
+
+
+class SignatureAuthConfig(Section):
+    """Standard Webhooks HMAC-SHA256; each variable holds one or more `whsec_` secrets."""
+
+    scheme: Literal["standard_webhooks"]
+    secret_envs: list[str] = Field(min_length=1)
+    tolerance_seconds: int = Field(default=300, ge=1)
+
+
+WebhookAuthConfig = Annotated[
+    BasicAuthConfig | ApiKeyAuthConfig | SignatureAuthConfig, Field(discriminator="scheme")
+]
+
+
+class RateLimitConfig(Section):
+    """A token bucket: `per_second` sustained, bursts of up to `burst` requests."""
+
+    per_second: float = Field(gt=0)
+    burst: int = Field(ge=1)
 
 
 class WebhookSourceConfig(SourceBase):
     """A legacy system that calls `POST /webhooks/{source}`."""
 
     kind: Literal["webhook"]
+    auth: WebhookAuthConfig
+    content_types: list[Literal["json", "form", "xml"]] = Field(default=["json"], min_length=1)
+    max_body_bytes: int = Field(default=65_536, ge=1)
+    rate_limit: RateLimitConfig | None = None
 
 
 class PollSourceConfig(SourceBase):
     """A legacy REST API the gateway polls on a schedule."""
 
     kind: Literal["poll"]
+    base_url_env: str
+    token_env: str
+    schedule: ScheduleConfig = ScheduleConfig(every_seconds=60)
+    page_size: int = Field(default=500, ge=1)
+    lookback_seconds: int = Field(default=300, ge=0)
+    timeout_seconds: float = Field(default=10.0, gt=0)
+    max_attempts: int = Field(default=5, ge=1)
+    max_pages: int = Field(default=100, ge=1)
 
 
 KIND_TAGS = {"batch", "webhook", "poll"}

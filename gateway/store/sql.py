@@ -146,21 +146,21 @@ class SqlEventStore:
 
     def read_all(self, *, after: int = 0, limit: int = 1000) -> list[StoredEvent]:
         """The global feed: events with position > `after`, in position order."""
-        rows = self._fetch(
+        rows = self.fetch(
             f"SELECT {EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?",
             (after, limit),
         )
         return [decode_row(row) for row in rows]
 
     def read_positions(self, first: int, last: int) -> list[StoredEvent]:
-        rows = self._fetch(
+        rows = self.fetch(
             f"SELECT {EVENT_COLUMNS} FROM events WHERE position BETWEEN ? AND ? ORDER BY position",
             (first, last),
         )
         return [decode_row(row) for row in rows]
 
     def read_stream(self, stream_id: str, *, after_version: int = 0) -> list[StoredEvent]:
-        rows = self._fetch(
+        rows = self.fetch(
             f"SELECT {EVENT_COLUMNS} FROM events WHERE stream_id = ? AND stream_version > ? "
             "ORDER BY stream_version",
             (stream_id, after_version),
@@ -168,7 +168,7 @@ class SqlEventStore:
         return [decode_row(row) for row in rows]
 
     def head_position(self) -> int:
-        rows = self._fetch("SELECT COALESCE(MAX(position), 0) FROM events", ())
+        rows = self.fetch("SELECT COALESCE(MAX(position), 0) FROM events", ())
         return int(rows[0][0])
 
     def stream_versions(self, stream_ids: Iterable[str]) -> dict[str, int]:
@@ -176,7 +176,7 @@ class SqlEventStore:
         found: dict[str, int] = {}
         for chunk in _chunks(sorted(set(stream_ids)), 500):
             marks = ", ".join("?" * len(chunk))
-            rows = self._fetch(
+            rows = self.fetch(
                 f"SELECT stream_id, MAX(stream_version) FROM events "
                 f"WHERE stream_id IN ({marks}) GROUP BY stream_id",
                 tuple(chunk),
@@ -185,7 +185,7 @@ class SqlEventStore:
         return found
 
     def get_command(self, command_id: str) -> CommandRecord | None:
-        rows = self._fetch(
+        rows = self.fetch(
             f"SELECT {COMMAND_COLUMNS} FROM commands WHERE command_id = ?", (command_id,)
         )
         return CommandRecord(*rows[0]) if rows else None
@@ -194,14 +194,14 @@ class SqlEventStore:
         found: set[str] = set()
         for chunk in _chunks(list(command_ids), 500):
             marks = ", ".join("?" * len(chunk))
-            rows = self._fetch(
+            rows = self.fetch(
                 f"SELECT command_id FROM commands WHERE command_id IN ({marks})", tuple(chunk)
             )
             found.update(row[0] for row in rows)
         return found
 
     def load_snapshot(self, stream_id: str) -> Snapshot | None:
-        rows = self._fetch(
+        rows = self.fetch(
             "SELECT stream_id, stream_version, schema_version, state FROM snapshots "
             "WHERE stream_id = ?",
             (stream_id,),
@@ -211,7 +211,7 @@ class SqlEventStore:
         row = rows[0]
         return Snapshot(row[0], int(row[1]), int(row[2]), orjson.loads(row[3]))
 
-    def _fetch(self, statement: str, params: tuple[Any, ...]) -> list[Any]:
+    def fetch(self, statement: str, params: tuple[Any, ...] = ()) -> list[Any]:
         """Rows straight from the driver: SQLAlchemy's row objects cost more than the read."""
         try:
             with self.engine.connect() as conn:

@@ -190,7 +190,7 @@ def test_a_stored_version_1_deposit_is_upcast_on_read_and_never_rewritten(
     assert stored.schema_version == 2
     assert stored.data["amount"]["amount"] == "40.00"
     assert balance(store) == Decimal("40.00")
-    raw = store._fetch("SELECT schema_version, data FROM events WHERE position = 2", ())
+    raw = store.fetch("SELECT schema_version, data FROM events WHERE position = 2", ())
     assert raw[0][0] == 1 and orjson.loads(raw[0][1])["amount"] == "40.00"
 
 

@@ -1,0 +1,89 @@
+"""What the import engine asks of a legacy file adapter: read records, check the envelope,
+translate a record into commands. The engine knows no legacy format; adapters know no store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO, Literal, Protocol
+
+from gateway.commands import Envelope
+
+RecordKind = Literal["header", "detail", "trailer"]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRecord:
+    """One record of a legacy file as its adapter read it.
+
+    `number` counts records from 1 (the line number for line-framed files, the data row
+    number for CSV). `error` is set when the record could not be decoded; `values` then
+    holds what could be read.
+    """
+
+    number: int
+    raw: bytes
+    kind: RecordKind
+    values: Mapping[str, Any] = field(default_factory=dict)
+    error: RecordProblem | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordProblem:
+    """Why one record was refused: the field at fault and a reason a person can act on."""
+
+    reason: str
+    field: str | None = None
+    code: str = "invalid_record"
+
+
+class FileRejected(Exception):
+    """The file breaks a file-level rule (header, trailer, counts, totals): no event from it."""
+
+    def __init__(self, reason: str, *, record: int | None = None) -> None:
+        where = f"record {record}: " if record is not None else ""
+        super().__init__(f"{where}{reason}")
+        self.reason = f"{where}{reason}"
+
+
+class RecordRejected(Exception):
+    """A decoded record breaks its own rules; it is quarantined, the rest of the file goes on."""
+
+    def __init__(self, problem: RecordProblem) -> None:
+        super().__init__(problem.reason)
+        self.problem = problem
+
+
+class EnvelopeCheck(Protocol):
+    """Pass 1: sees every record in order and refuses the file if its envelope is wrong."""
+
+    def add(self, record: SourceRecord) -> None:
+        """Raise `FileRejected` as soon as the file is known to be wrong."""
+
+    def finish(self) -> None:
+        """Raise `FileRejected` if the file ended without a valid envelope."""
+
+
+class BatchAdapter(Protocol):
+    """One legacy file format of one legacy system."""
+
+    def read(self, stream: BinaryIO) -> Iterator[SourceRecord]:
+        """Stream the file's records, decoding each; memory stays flat."""
+        ...
+
+    def envelope_check(self, file_name: str) -> EnvelopeCheck:
+        """A fresh pass-1 checker for the file called `file_name`."""
+        ...
+
+    def required_stream(self, record: SourceRecord) -> str | None:
+        """A stream that must already exist for `record` to apply (checked in pass 1)."""
+        ...
+
+    def translate(self, record: SourceRecord, *, file_name: str) -> list[Envelope]:
+        """The commands a detail record stands for; raise `RecordRejected` to quarantine it."""
+        ...
+
+    def decode(self, raw: bytes, *, number: int) -> SourceRecord:
+        """One record again from its raw bytes, for replaying a quarantined record."""
+        ...
