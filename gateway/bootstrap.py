@@ -5,11 +5,13 @@ Nothing else wires services together; tests call the same `build` with their own
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from gateway.adapters import load_adapter
 from gateway.commands import CommandBus
-from gateway.config import GatewayConfig
+from gateway.config import BatchSourceConfig, GatewayConfig
+from gateway.imports.engine import BatchSource, ImportEngine
 from gateway.store.sql import SqlEventStore, open_store
 
 
@@ -20,6 +22,8 @@ class Gateway:
     config: GatewayConfig
     store: SqlEventStore
     bus: CommandBus
+    imports: ImportEngine
+    batch_sources: dict[str, BatchSource] = field(default_factory=dict)
 
     def close(self) -> None:
         self.store.engine.dispose()
@@ -35,4 +39,20 @@ def build(config: GatewayConfig, *, migrate: bool = True) -> Gateway:
         snapshot_every=config.store.snapshot_every,
         cache_size=config.store.state_cache_size,
     )
-    return Gateway(config=config, store=store, bus=bus)
+    return Gateway(
+        config=config,
+        store=store,
+        bus=bus,
+        imports=ImportEngine(bus),
+        batch_sources=batch_sources(config),
+    )
+
+
+def batch_sources(config: GatewayConfig) -> dict[str, BatchSource]:
+    """Each batch source with its adapter, built by the factory `sources.<name>.adapter` names."""
+    built = {}
+    for name, source in config.sources.items():
+        if isinstance(source, BatchSourceConfig):
+            factory = load_adapter(source.adapter, key=f"sources.{name}.adapter")
+            built[name] = BatchSource(name, source, factory(name, source))
+    return built

@@ -12,11 +12,9 @@ from typing import Annotated
 import orjson
 import typer
 
-from gateway.bootstrap import Gateway, build
+from gateway import cli_imports
+from gateway.cli_options import ConfigOption, open_gateway
 from gateway.cloudevents import to_cloudevent
-from gateway.config import GatewayConfig, load_config
-from gateway.errors import GatewayError
-from gateway.logs import configure_logging
 
 app = typer.Typer(help="The legacy integration gateway.", no_args_is_help=True)
 db_app = typer.Typer(help="The gateway's database.", no_args_is_help=True)
@@ -25,28 +23,7 @@ contracts_app = typer.Typer(help="Event contracts.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(events_app, name="events")
 app.add_typer(contracts_app, name="contracts")
-
-ConfigOption = Annotated[
-    Path, typer.Option("--config", "-c", envvar="GATEWAY_CONFIG", help="The gateway's config file")
-]
-
-
-def _config(path: Path) -> GatewayConfig:
-    try:
-        config = load_config(path)
-    except GatewayError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
-    configure_logging(config.log)
-    return config
-
-
-def _gateway(path: Path) -> Gateway:
-    try:
-        return build(_config(path))
-    except GatewayError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
+cli_imports.register(app)
 
 
 @app.command()
@@ -60,7 +37,7 @@ def run(
 
     from gateway.api import create_app
 
-    gateway = _gateway(config)
+    gateway = open_gateway(config)
     host = host or gateway.config.http.host
     port = port or gateway.config.http.port
     typer.echo(f"gateway listening on http://{host}:{port} (docs at /docs)")
@@ -73,7 +50,7 @@ def run(
 @db_app.command("upgrade")
 def db_upgrade(config: ConfigOption = Path("config.yaml")) -> None:
     """Bring the database schema up to date (also done on every start)."""
-    gateway = _gateway(config)
+    gateway = open_gateway(config)
     typer.echo(f"database is up to date; head position {gateway.store.head_position()}")
     gateway.close()
 
@@ -86,7 +63,7 @@ def events_tail(
     limit: Annotated[int, typer.Option(min=1, help="Read this many at a time")] = 500,
 ) -> None:
     """Print the feed as CloudEvents, one JSON object a line."""
-    gateway = _gateway(config)
+    gateway = open_gateway(config)
     try:
         while True:
             events = gateway.store.read_all(after=after, limit=limit)

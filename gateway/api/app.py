@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from gateway.api import commands, feed, health
+from gateway.api import commands, feed, health, imports
 from gateway.api.problems import install_problem_handlers
 from gateway.bootstrap import Gateway
 
@@ -18,6 +18,6 @@ def create_app(gateway: Gateway) -> FastAPI:
     )
     app.state.gateway = gateway
     install_problem_handlers(app)
-    for module in (health, feed, commands):
+    for module in (health, feed, commands, imports):
         app.include_router(module.router)
     return app

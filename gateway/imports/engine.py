@@ -92,11 +92,20 @@ class ImportEngine:
         self, source: BatchSource, path: Path, *, progress: Progress | None = None
     ) -> ImportResult:
         """Import `path` once; the same content again (any name) is reported as a duplicate."""
-        sha256, size = file_digest(path)
-        claim = self._claim(source, path.name, sha256, size)
+        claim = self.claim(source, path)
         if not claim.ours:
             return ImportResult(claim.record, duplicate=claim.record.status != "running")
-        record = claim.record
+        return self.run(source, path, claim.record, progress=progress)
+
+    def claim(self, source: BatchSource, path: Path) -> Claim:
+        sha256, size = file_digest(path)
+        return self._claim(source, path.name, sha256, size)
+
+    def run(
+        self, source: BatchSource, path: Path, record: ImportRecord, *,
+        progress: Progress | None = None,
+    ) -> ImportResult:  # fmt: skip
+        """Run a claimed import to its end: completed, or failed with its reason."""
         try:
             with path.open("rb") as stream:
                 summary = self._check_envelope(source, stream, path.name)
@@ -122,9 +131,7 @@ class ImportEngine:
 
     # --- pass 1 ----------------------------------------------------------------------------
 
-    def _check_envelope(
-        self, source: BatchSource, stream: BinaryIO, name: str
-    ) -> EnvelopeSummary:
+    def _check_envelope(self, source: BatchSource, stream: BinaryIO, name: str) -> EnvelopeSummary:
         """Stream the whole file once: envelope rules, undecodable records, unknown streams."""
         check = source.adapter.envelope_check(name)
         summary = EnvelopeSummary(first_refusals=[])
@@ -212,7 +219,9 @@ class ImportEngine:
             except RecordRejected as refused:
                 problem = refused.problem
                 rejects.append(
-                    NewReject(record.number, record.raw, problem.code, problem.reason, problem.field)
+                    NewReject(
+                        record.number, record.raw, problem.code, problem.reason, problem.field
+                    )
                 )
             if len(envelopes) + len(rejects) >= size:
                 yield envelopes, origins, rejects, last

@@ -64,6 +64,8 @@ class LandingFolder:
 
     def settle(self, path: Path, result: ImportResult) -> Path:
         """Move the file (and its done marker) to archive or error, named after its import."""
+        if not path.exists():  # another upload of the same name was settled first
+            return path
         folder = self.error if result.record.status == "failed" else self.archive
         folder.mkdir(parents=True, exist_ok=True)
         prefix = "duplicate-of-" if result.duplicate else ""

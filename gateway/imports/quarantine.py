@@ -88,7 +88,5 @@ class Quarantine:
         return [QuarantinedRecord(*row) for row in rows]
 
     def get(self, reject_id: int) -> QuarantinedRecord | None:
-        rows = self.store.fetch(
-            f"SELECT {COLUMNS} FROM import_rejects WHERE id = ?", (reject_id,)
-        )
+        rows = self.store.fetch(f"SELECT {COLUMNS} FROM import_rejects WHERE id = ?", (reject_id,))
         return QuarantinedRecord(*rows[0]) if rows else None

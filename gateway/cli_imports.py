@@ -1,0 +1,179 @@
+"""`gateway import`, `gateway imports …` and `gateway rejects …`: batch imports by hand.
+
+Files given by name are imported where they lie; without names, the landing folder is read.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+from gateway.bootstrap import Gateway
+from gateway.cli_options import DEFAULT_CONFIG, ConfigOption, open_gateway
+from gateway.imports.engine import BatchSource, ImportResult
+from gateway.imports.engine import Progress as ProgressCallback
+from gateway.imports.landing import LandingFolder, import_landed
+from gateway.imports.replay import replay_rejects
+
+imports_app = typer.Typer(help="Batch imports.", no_args_is_help=True)
+rejects_app = typer.Typer(help="Quarantined records.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("import")(import_files)
+    app.add_typer(imports_app, name="imports")
+    app.add_typer(rejects_app, name="rejects")
+
+
+def import_files(
+    source: Annotated[str, typer.Argument(help="The batch source, e.g. cbs-postings")],
+    files: Annotated[list[Path] | None, typer.Argument(help="Files (default: landed)")] = None,
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """Import files now: those named, or every complete file in the landing folder."""
+    gateway = open_gateway(config)
+    try:
+        batch = _source(gateway, source)
+        landing = LandingFolder(batch)
+        with _progress() as progress:
+            if files:
+                results = [_import_one(gateway, batch, landing, path, progress) for path in files]
+            else:
+                results = import_landed(gateway.imports, landing, progress=progress)
+        for result in results:
+            typer.echo(_summary(result))
+        if not results:
+            typer.echo(f"no complete file in {batch.config.landing}")
+        if any(r.record.status == "failed" for r in results):
+            raise typer.Exit(1)
+    finally:
+        gateway.close()
+
+
+def _import_one(
+    gateway: Gateway, batch: BatchSource, landing: LandingFolder, path: Path,
+    progress: ProgressCallback | None,
+) -> ImportResult:  # fmt: skip
+    if not path.is_file():
+        typer.echo(f"error: {path} is not a file", err=True)
+        raise typer.Exit(2)
+    result = gateway.imports.import_file(batch, path, progress=progress)
+    if path.resolve().parent == batch.config.landing.resolve():
+        landing.settle(path, result)
+    return result
+
+
+@contextmanager
+def _progress() -> Iterator[ProgressCallback | None]:
+    if not sys.stderr.isatty():
+        yield None
+        return
+    columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, transient=True) as bar:
+        task = bar.add_task("records", total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def _summary(result: ImportResult) -> str:
+    r = result.record
+    if result.duplicate:
+        return f"{r.file_name}: already imported as import {r.id} ({r.status}); nothing added"
+    duration = _seconds(r.started_at, r.finished_at)
+    line = (
+        f"import {r.id} {r.file_name}: {r.status}; {r.records} records, {r.accepted} accepted, "
+        f"{r.events} events, {r.rejected} rejected, {r.already_recorded} already recorded, "
+        f"{duration}"
+    )
+    return f"{line}\n  reason: {r.reason}" if r.reason else line
+
+
+def _seconds(started: str, finished: str | None) -> str:
+    if not finished:
+        return "unfinished"
+    elapsed = datetime.fromisoformat(finished) - datetime.fromisoformat(started)
+    return f"{elapsed.total_seconds():.1f} s"
+
+
+def _source(gateway: Gateway, name: str) -> BatchSource:
+    batch = gateway.batch_sources.get(name)
+    if batch is None:
+        known = ", ".join(sorted(gateway.batch_sources)) or "none"
+        typer.echo(f"error: no batch source {name!r} (configured: {known})", err=True)
+        raise typer.Exit(2)
+    return batch
+
+
+@imports_app.command("list")
+def imports_list(
+    source: Annotated[str | None, typer.Option(help="Only this source")] = None,
+    limit: Annotated[int, typer.Option(min=1)] = 50,
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """Recent imports, newest first."""
+    gateway = open_gateway(config)
+    for r in gateway.imports.ledger.list(source=source, limit=limit):
+        typer.echo(
+            f"{r.id:>6}  {r.source:<14} {r.status:<9} {r.records:>9} rec {r.events:>9} ev "
+            f"{r.rejected:>6} rej  {r.file_name}"
+        )
+    gateway.close()
+
+
+@imports_app.command("show")
+def imports_show(import_id: int, config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """One import as JSON: counts, status and the reason it failed."""
+    gateway = open_gateway(config)
+    record = gateway.imports.ledger.get(import_id)
+    gateway.close()
+    if record is None:
+        typer.echo(f"error: no import {import_id}", err=True)
+        raise typer.Exit(1)
+    typer.echo(orjson.dumps(asdict(record), option=orjson.OPT_INDENT_2).decode())
+
+
+@rejects_app.command("list")
+def rejects_list(
+    import_id: Annotated[int | None, typer.Option("--import", help="Only this import")] = None,
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """Quarantined records: import, record number, field and reason."""
+    gateway = open_gateway(config)
+    for r in gateway.imports.quarantine.list(import_id=import_id):
+        where = f"field {r.field}: " if r.field else ""
+        typer.echo(
+            f"{r.id:>6}  import {r.import_id} record {r.record_number} [{r.status}] "
+            f"{r.code}: {where}{r.reason}"
+        )
+    gateway.close()
+
+
+@rejects_app.command("replay")
+def rejects_replay(
+    reject_ids: Annotated[list[int] | None, typer.Argument(help="Reject ids")] = None,
+    import_id: Annotated[int | None, typer.Option("--import", help="Every reject of it")] = None,
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """Run quarantined records again, once their cause is fixed."""
+    gateway = open_gateway(config)
+    try:
+        quarantine = gateway.imports.quarantine
+        chosen = quarantine.list(import_id=import_id, status="quarantined")
+        if reject_ids:
+            chosen = [r for r in chosen if r.id in set(reject_ids)]
+        outcomes = replay_rejects(gateway.bus, gateway.batch_sources, chosen)
+        for outcome in outcomes:
+            verdict = "replayed" if outcome.replayed else f"still refused: {outcome.reason}"
+            typer.echo(f"reject {outcome.reject.id} (record {outcome.reject.record_number}): "
+                       f"{verdict}")  # fmt: skip
+        typer.echo(f"{sum(o.replayed for o in outcomes)} of {len(outcomes)} replayed")
+    finally:
+        gateway.close()
