@@ -12,7 +12,9 @@ from gateway.adapters import load_adapter
 from gateway.commands import CommandBus
 from gateway.config import BatchSourceConfig, GatewayConfig
 from gateway.imports.engine import BatchSource, ImportEngine
+from gateway.polling import PollSources, SourceStatusBook, poll_sources
 from gateway.store.sql import SqlEventStore, open_store
+from gateway.webhooks import WebhookInbox, webhook_sources
 
 
 @dataclass
@@ -24,6 +26,9 @@ class Gateway:
     bus: CommandBus
     imports: ImportEngine
     batch_sources: dict[str, BatchSource] = field(default_factory=dict)
+    webhooks: WebhookInbox = field(kw_only=True)
+    polling: PollSources = field(kw_only=True)
+    source_status: SourceStatusBook = field(kw_only=True)
 
     def close(self) -> None:
         self.store.engine.dispose()
@@ -39,12 +44,16 @@ def build(config: GatewayConfig, *, migrate: bool = True) -> Gateway:
         snapshot_every=config.store.snapshot_every,
         cache_size=config.store.state_cache_size,
     )
+    status = SourceStatusBook(store)
     return Gateway(
         config=config,
         store=store,
         bus=bus,
         imports=ImportEngine(bus),
         batch_sources=batch_sources(config),
+        webhooks=WebhookInbox(bus, webhook_sources(config.sources), status),
+        polling=poll_sources(config.sources, bus=bus, status=status),
+        source_status=status,
     )
 
 

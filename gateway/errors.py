@@ -55,3 +55,108 @@ class DuplicateCommand(StoreError):
     def __init__(self, command_ids: list[str]) -> None:
         super().__init__(f"commands already recorded: {', '.join(command_ids[:5])}")
         self.command_ids = command_ids
+
+
+class InboundRefused(GatewayError):
+    """A legacy message was refused at the door; `status` is the HTTP answer it deserves."""
+
+    status = 400
+
+    def __init__(self, detail: str, *, errors: list[dict[str, str]] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or []
+
+
+class NotAuthenticated(InboundRefused):
+    """Credentials or signature missing or wrong."""
+
+    status = 401
+
+
+class ReplayRefused(InboundRefused):
+    """An authentic signature with a timestamp outside the tolerance: a replay or a bad clock."""
+
+    status = 403
+
+
+class UnknownSource(InboundRefused):
+    status = 404
+
+
+class KeyInFlight(InboundRefused):
+    """A request with the same `Idempotency-Key` is still being handled."""
+
+    status = 409
+
+
+class PayloadTooLarge(InboundRefused):
+    status = 413
+
+
+class UnsupportedContent(InboundRefused):
+    status = 415
+
+
+class InvalidPayload(InboundRefused):
+    """The message is well-formed but its fields are wrong; `errors` names each one."""
+
+    status = 422
+
+
+class RateLimited(InboundRefused):
+    status = 429
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class SourceDisabled(InboundRefused):
+    """The source is configured but cannot run, e.g. its secret's variable is not set."""
+
+    status = 503
+
+
+class PollError(GatewayError):
+    """A poll of a legacy REST API failed."""
+
+
+class TransientPollError(PollError):
+    """Worth trying again: timeouts, 5xx, 429 (`retry_after` seconds when the API said)."""
+
+    def __init__(self, detail: str, *, retry_after: float | None = None) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class PollUnauthorized(PollError):
+    """The legacy API refused our credentials: never retried, the source halts and alerts."""
+
+
+class PollRefused(PollError):
+    """The legacy API answered with a 4xx or a page we cannot read: not retried."""
+
+
+class DeliveryError(GatewayError):
+    """Sending an event to a legacy system failed; `transient` says whether to try again."""
+
+    transient = False
+
+
+class TranslationFailed(DeliveryError):
+    """The event cannot be rendered as the legacy system's request: dead-lettered, not retried."""
+
+
+class LegacyUnavailable(DeliveryError):
+    """The legacy system could not be reached, dropped the connection, or did not answer."""
+
+    transient = True
+
+
+class LegacyTimeout(LegacyUnavailable):
+    """No complete answer within the destination's timeout."""
+
+
+class UnknownDelivery(DeliveryError):
+    """No delivery (or dead letter) has the id an operator gave."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from gateway.api import commands, feed, health, imports
+from gateway.api import commands, feed, health, imports, stream, webhooks
 from gateway.api.problems import install_problem_handlers
 from gateway.bootstrap import Gateway
 
@@ -18,6 +18,6 @@ def create_app(gateway: Gateway) -> FastAPI:
     )
     app.state.gateway = gateway
     install_problem_handlers(app)
-    for module in (health, feed, commands, imports):
+    for module in (health, stream, feed, commands, imports, webhooks):
         app.include_router(module.router)
     return app

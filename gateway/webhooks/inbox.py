@@ -1,0 +1,153 @@
+"""The webhook engine: authenticate, parse, translate, decide and answer one legacy call.
+
+It knows no legacy system; the source's adapter names the message and builds the command.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from prometheus_client import Counter
+from pydantic import ValidationError
+
+from gateway.commands import CommandBus, Envelope, fingerprint
+from gateway.domain.messages import Command
+from gateway.errors import (
+    InboundRefused,
+    InvalidPayload,
+    PayloadTooLarge,
+    SourceDisabled,
+    StoreError,
+    UnknownSource,
+)
+from gateway.polling.status import SourceStatusBook
+from gateway.webhooks.bodies import body_kind, parse_body
+from gateway.webhooks.limits import InFlightKeys
+from gateway.webhooks.port import InboundMessage, WebhookReply
+from gateway.webhooks.replies import record_reply, refusal_problem
+from gateway.webhooks.sources import WebhookSource
+
+log = logging.getLogger(__name__)
+WEBHOOKS = Counter("gateway_webhooks_total", "Webhook calls answered", ["source", "status"])
+MAX_KEY_LENGTH = 255
+# Refusals worth an operator's eye in `gateway sources list`; a 404 names no real source.
+RECORDED_STATUSES = {400, 401, 403, 413, 415, 422, 429}
+
+
+def command_id_for(source: str, key: str) -> uuid.UUID:
+    """The same message id or `Idempotency-Key` from the same source is the same command."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"gateway:webhook/{source}/{key}")
+
+
+class WebhookInbox:
+    """`POST /webhooks/{source}` without HTTP: raw headers and bytes in, a reply out."""
+
+    def __init__(
+        self, bus: CommandBus, sources: Mapping[str, WebhookSource], status: SourceStatusBook
+    ) -> None:
+        self.bus = bus
+        self.sources = dict(sources)
+        self.status = status
+        self.in_flight = InFlightKeys()
+
+    def admit(self, name: str, *, content_length: int | None) -> WebhookSource:
+        """The checks before the body is read: known, enabled, within its rate and size."""
+        source = self.sources.get(name)
+        if source is None:
+            raise UnknownSource(f"no webhook source {name!r} is configured")
+        if source.authenticator is None:
+            raise SourceDisabled(f"webhook source {name!r} is disabled: {source.disabled_reason}")
+        if source.bucket is not None:
+            source.bucket.take(name)
+        if content_length is not None and content_length > source.config.max_body_bytes:
+            raise _too_large(source)
+        return source
+
+    def receive(
+        self, source: WebhookSource, headers: Mapping[str, str], body: bytes
+    ) -> WebhookReply:
+        """Handle one call whose body was read; every refusal becomes the source's answer."""
+        try:
+            reply = self._receive(source, headers, body)
+        except InboundRefused as error:
+            return self.refuse(source.name, error)
+        WEBHOOKS.labels(source.name, str(reply.status)).inc()
+        return reply
+
+    def refuse(self, name: str, error: InboundRefused) -> WebhookReply:
+        source = self.sources.get(name)
+        WEBHOOKS.labels(name if source else "(unknown)", str(error.status)).inc()
+        if source is None:
+            return refusal_problem(error)
+        log.info("webhook from %s refused (%d): %s", name, error.status, error.detail)
+        if error.status in RECORDED_STATUSES:
+            self._note_error(name, f"{error.status}: {error.detail}")
+        challenge = source.authenticator.challenge if source.authenticator else None
+        return source.adapter.refusal(error) or refusal_problem(error, challenge=challenge)
+
+    def _receive(
+        self, source: WebhookSource, headers: Mapping[str, str], body: bytes
+    ) -> WebhookReply:
+        if len(body) > source.config.max_body_bytes:
+            raise _too_large(source)
+        assert source.authenticator is not None  # admitted
+        source.authenticator.verify(headers, body)
+        kind, charset = body_kind(headers.get("content-type", ""), source.config.content_types)
+        fields = parse_body(kind, body, charset=charset, default_charset=source.config.encoding)
+        message = InboundMessage(source.name, fields, headers, body, kind)
+        key, is_idempotency_key = self._key(source, message)
+        command = self._translate(source, message, command_id_for(source.name, key))
+        with self.in_flight.hold(f"{source.name}/{key}", refuse=is_idempotency_key):
+            record = self.bus.handle(Envelope(command, source=source.name, source_ref=key))
+        if record.fingerprint is not None and record.fingerprint != fingerprint(command):
+            raise InvalidPayload(
+                f"message {key!r} was received before with a different payload",
+                errors=[{"field": "Idempotency-Key" if is_idempotency_key else "id",
+                         "reason": "reused with a different payload"}],
+            )  # fmt: skip
+        return source.adapter.reply(record) or record_reply(record)
+
+    def _key(self, source: WebhookSource, message: InboundMessage) -> tuple[str, bool]:
+        """The legacy message id (or `webhook-id`) if there is one, else `Idempotency-Key`."""
+        own = source.adapter.message_id(message) or message.headers.get("webhook-id")
+        if own:
+            return own[:MAX_KEY_LENGTH], False
+        key = message.headers.get("idempotency-key", "").strip()
+        if not key or len(key) > MAX_KEY_LENGTH:
+            raise InvalidPayload(
+                "the message carries no id: send an Idempotency-Key header",
+                errors=[{"field": "Idempotency-Key", "reason": "required, 1 to 255 characters"}],
+            )
+        return key, True
+
+    def _translate(
+        self, source: WebhookSource, message: InboundMessage, command_id: uuid.UUID
+    ) -> Command:
+        try:
+            return source.adapter.translate(message, command_id=command_id)
+        except ValidationError as exc:
+            raise InvalidPayload(
+                "the message's fields are not valid", errors=validation_errors(exc)
+            ) from None
+
+    def _note_error(self, name: str, error: str) -> None:
+        try:
+            self.status.record_error(name, "webhook", error)
+        except StoreError as exc:  # the refusal is answered even if the note is lost
+            log.warning("could not record the error of source %s: %s", name, exc)
+
+
+def validation_errors(exc: ValidationError) -> list[dict[str, str]]:
+    """pydantic's errors as `{field, reason}`, in the legacy message's own field names."""
+    found: list[dict[str, Any]] = []
+    for error in exc.errors():
+        field = ".".join(str(part) for part in error["loc"]) or "(message)"
+        found.append({"field": field, "reason": error["msg"]})
+    return found
+
+
+def _too_large(source: WebhookSource) -> PayloadTooLarge:
+    return PayloadTooLarge(f"the body exceeds {source.config.max_body_bytes} bytes")

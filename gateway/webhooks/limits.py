@@ -1,0 +1,72 @@
+"""Per-source protection of the webhook door: a token bucket rate limit and in-flight keys.
+
+Both live in this process: with several gateway processes each enforces its own share.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from gateway.errors import KeyInFlight, RateLimited
+
+IN_FLIGHT_WAIT_SECONDS = 10.0
+
+
+class TokenBucket:
+    """`per_second` requests sustained, up to `burst` at once."""
+
+    def __init__(
+        self, *, per_second: float, burst: int, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.per_second = per_second
+        self.burst = burst
+        self.clock = clock
+        self._tokens = float(burst)
+        self._at = clock()
+        self._lock = threading.Lock()
+
+    def take(self, source: str) -> None:
+        """Spend one token, or raise `RateLimited` saying when the next one is due."""
+        with self._lock:
+            now = self.clock()
+            self._tokens = min(self.burst, self._tokens + (now - self._at) * self.per_second)
+            self._at = now
+            if self._tokens >= 1:
+                self._tokens -= 1
+                return
+            wait = (1 - self._tokens) / self.per_second
+        raise RateLimited(
+            f"source {source!r} takes {self.per_second:g} requests a second",
+            retry_after=max(1, math.ceil(wait)),
+        )
+
+
+class InFlightKeys:
+    """Keys being handled now: a re-sent message waits for the first; an `Idempotency-Key`
+    seen twice at once is refused with 409, as the IETF draft asks."""
+
+    def __init__(self) -> None:
+        self._running: dict[str, threading.Event] = {}
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def hold(self, key: str, *, refuse: bool) -> Iterator[None]:
+        while True:
+            with self._lock:
+                running = self._running.get(key)
+                if running is None:
+                    done = self._running[key] = threading.Event()
+                    break
+            if refuse:
+                raise KeyInFlight("a request with this Idempotency-Key is still in flight")
+            running.wait(IN_FLIGHT_WAIT_SECONDS)
+        try:
+            yield
+        finally:
+            with self._lock:
+                del self._running[key]
+            done.set()
