@@ -50,7 +50,7 @@ def verify(
         raise NotAuthenticated("no webhook-signature matches the message")
     if abs(now - timestamp) > tolerance:
         raise ReplayRefused(
-            f"webhook-timestamp is {int(now - timestamp)} s from now; {tolerance} s tolerated"
+            f"webhook-timestamp is {int(abs(now - timestamp))} s off; the tolerance is {tolerance} s"
         )
 
 
