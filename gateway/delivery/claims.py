@@ -1,0 +1,164 @@
+"""Workers claim due deliveries with a lease; on PostgreSQL `FOR UPDATE SKIP LOCKED`.
+
+With per-stream ordering a claim takes only a stream's head (no earlier open delivery of the
+same stream) and the next few of that stream behind it: a run that one worker sends in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from gateway.store.decoding import decode_row
+from gateway.store.port import StoredEvent
+from gateway.store.sql import EVENT_COLUMNS, SqlEventStore
+
+CLAIMED_COLUMNS = (
+    "id, position, stream_id, idempotency_key, attempts, counted_attempts, run_started_at, "
+    "event_at, due_at, breached_at"
+)
+FREE = "(d.lease_expires_at IS NULL OR d.lease_expires_at < ?)"
+HEAD = (
+    "NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.destination = d.destination "
+    "AND e.stream_id = d.stream_id AND e.position < d.position "
+    "AND e.status IN ('pending', 'dead'))"
+)
+
+
+@dataclass(slots=True)
+class Claimed:
+    """A leased delivery with its event, as one worker holds it."""
+
+    id: int
+    position: int
+    stream_id: str
+    idempotency_key: str
+    attempts: int
+    counted_attempts: int
+    run_started_at: float | None
+    event_at: float
+    due_at: float
+    breached_at: float | None
+    event: StoredEvent | None = None
+
+
+@dataclass(slots=True, eq=False)
+class Run:
+    """Deliveries of one stream in feed order, sent one after another; `lease_until` is shared."""
+
+    stream_id: str
+    deliveries: list[Claimed] = field(default_factory=list)
+    lease_until: float = 0.0
+
+
+def claim(
+    store: SqlEventStore,
+    destination: str,
+    *,
+    worker: str,
+    now: float,
+    lease_seconds: float,
+    streams: int,
+    run_length: int,
+    ordered: bool,
+) -> list[Run]:
+    """Lease up to `streams` runs of due deliveries; an empty list when nothing is due."""
+    lease_until = now + lease_seconds
+    with store.transaction() as tx:
+        conn = tx.connection
+        heads = _heads(store, conn, destination, now=now, limit=streams, ordered=ordered)
+        if not heads:
+            return []
+        rows = heads
+        if ordered and run_length > 1:
+            rows = _runs(store, conn, destination, heads, now=now, run_length=run_length)
+        _lease(store, conn, [r[0] for r in rows], worker=worker, until=lease_until)
+        events = _events(store, conn, [r[1] for r in rows])
+    return _group(rows, events, lease_until)
+
+
+def _heads(
+    store: SqlEventStore, conn: Connection, destination: str, *, now: float, limit: int,
+    ordered: bool,
+) -> list[Any]:  # fmt: skip
+    lock = " FOR UPDATE OF d SKIP LOCKED" if store.is_postgres else ""
+    statement = (
+        f"SELECT {CLAIMED_COLUMNS} FROM deliveries d WHERE d.destination = ? "
+        f"AND d.status = 'pending' AND d.next_attempt_at <= ? AND {FREE}"
+        f"{' AND ' + HEAD if ordered else ''} ORDER BY d.position LIMIT ?{lock}"
+    )
+    return list(conn.exec_driver_sql(store.sql(statement), (destination, now, now, limit)))
+
+
+def _runs(
+    store: SqlEventStore, conn: Connection, destination: str, heads: Sequence[Any], *,
+    now: float, run_length: int,
+) -> list[Any]:  # fmt: skip
+    """Each head and the pending deliveries right behind it in its stream, while unleased."""
+    marks = ", ".join("?" * len(heads))
+    statement = (
+        f"SELECT {CLAIMED_COLUMNS}, leased FROM (SELECT {CLAIMED_COLUMNS}, "
+        f"CASE WHEN {FREE} THEN 0 ELSE 1 END AS leased, ROW_NUMBER() OVER "
+        "(PARTITION BY d.stream_id ORDER BY d.position) AS n FROM deliveries d "
+        f"WHERE d.destination = ? AND d.status = 'pending' AND d.stream_id IN ({marks})) AS r "
+        "WHERE n <= ? ORDER BY position"
+    )
+    params = (now, destination, *(h[2] for h in heads), run_length)
+    found = conn.exec_driver_sql(store.sql(statement), params).fetchall()
+    head_ids = {h[0] for h in heads}
+    blocked: set[str] = set()
+    rows = []
+    for row in found:  # a run stops at the first delivery another worker still holds
+        if row[2] in blocked or (row[-1] and row[0] not in head_ids):
+            blocked.add(row[2])
+            continue
+        rows.append(row[:-1])
+    return rows
+
+
+def _lease(
+    store: SqlEventStore, conn: Connection, ids: Sequence[int], *, worker: str, until: float
+) -> None:
+    conn.exec_driver_sql(
+        store.sql("UPDATE deliveries SET lease_owner = ?, lease_expires_at = ? WHERE id = ?"),
+        [(worker, until, delivery_id) for delivery_id in ids],
+    )
+
+
+def _events(store: SqlEventStore, conn: Connection, positions: Sequence[int]) -> dict[int, Any]:
+    marks = ", ".join("?" * len(positions))
+    rows = conn.exec_driver_sql(
+        store.sql(f"SELECT {EVENT_COLUMNS} FROM events WHERE position IN ({marks})"),
+        tuple(positions),
+    ).fetchall()
+    return {row[0]: row for row in rows}
+
+
+def _group(rows: Sequence[Any], events: dict[int, Any], lease_until: float) -> list[Run]:
+    runs: dict[str, Run] = {}
+    for row in rows:
+        claimed = Claimed(*row)
+        claimed.event = decode_row(tuple(events[claimed.position]))
+        run = runs.setdefault(claimed.stream_id, Run(claimed.stream_id, lease_until=lease_until))
+        run.deliveries.append(claimed)
+    return list(runs.values())
+
+
+def renew(store: SqlEventStore, *, worker: str, now: float, lease_seconds: float) -> float:
+    """Extend every lease this worker still holds; returns the new expiry.
+
+    A lease that already expired is not renewed: another worker may have taken it.
+    """
+    until = now + lease_seconds
+    with store.transaction() as tx:
+        tx.connection.exec_driver_sql(
+            store.sql(
+                "UPDATE deliveries SET lease_expires_at = ? WHERE lease_owner = ? "
+                "AND status = 'pending' AND lease_expires_at >= ?"
+            ),
+            (until, worker, now),
+        )
+    return until

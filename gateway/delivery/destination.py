@@ -1,0 +1,80 @@
+"""A destination at run time: its adapter, endpoint, credentials, answer table and policy.
+
+A destination whose environment variables are not set is disabled with a reason, never fatal:
+its position in the feed waits, so nothing is lost when it is enabled later.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from gateway.adapters import load_adapter
+from gateway.delivery.dispatch import Subscription
+from gateway.delivery.legacy import AnswerTable, LegacyTranslator, Verdict
+from gateway.delivery.retry import RetryPolicy
+from gateway.delivery.settings import AuthConfig, DestinationConfig
+from gateway.errors import ConfigError
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    name: str
+    config: DestinationConfig
+    translator: LegacyTranslator
+    base_url: str
+    headers: tuple[tuple[str, str], ...]
+    answers: AnswerTable
+    policy: RetryPolicy
+
+    @property
+    def subscription(self) -> Subscription:
+        return Subscription(
+            self.name, frozenset(self.config.events), self.config.sla.deadline_seconds,
+            self.config.start,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class DisabledDestination:
+    name: str
+    reason: str
+
+
+def build_destination(
+    name: str, config: DestinationConfig, *, environ: Mapping[str, str] = os.environ
+) -> Destination | DisabledDestination:
+    """The adapter must load (a wrong name is a config error); missing secrets only disable."""
+    key = f"destinations.{name}"
+    factory = load_adapter(config.adapter, key=f"{key}.adapter")
+    translator: LegacyTranslator = factory(name, config.options)
+    if not config.enabled:
+        return DisabledDestination(name, "enabled: false in config")
+    missing = [v for v in _variables(config) if not environ.get(v)]
+    if missing:
+        return DisabledDestination(name, f"environment variable {', '.join(missing)} not set")
+    headers = _auth_headers(config.auth, environ)
+    answers = {**translator.answers, **{k: Verdict(v) for k, v in config.answers.items()}}
+    try:
+        policy = RetryPolicy.from_config(config.retry)
+    except ValueError as exc:
+        raise ConfigError(f"{key}.retry: {exc}") from exc
+    base_url = environ[config.base_url_env].rstrip("/")
+    return Destination(name, config, translator, base_url, headers, answers, policy)
+
+
+def _variables(config: DestinationConfig) -> list[str]:
+    auth = config.auth
+    named = [config.base_url_env, auth.token_env, auth.user_env, auth.password_env]
+    return [v for v in named if v]
+
+
+def _auth_headers(auth: AuthConfig, environ: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    if auth.scheme == "bearer" and auth.token_env:
+        return (("Authorization", f"Bearer {environ[auth.token_env]}"),)
+    if auth.scheme == "basic" and auth.user_env and auth.password_env:
+        pair = f"{environ[auth.user_env]}:{environ[auth.password_env]}".encode()
+        return (("Authorization", f"Basic {base64.b64encode(pair).decode()}"),)
+    return ()

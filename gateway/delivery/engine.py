@@ -1,0 +1,165 @@
+"""The delivery engine: dispatcher, one worker per destination, and the SLA sweeper.
+
+It runs on an asyncio loop in a thread of its own inside `gateway run`, or alone in
+`gateway workers`. Database calls go through one thread, HTTP stays on the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from gateway.delivery.destination import Destination, DisabledDestination
+from gateway.delivery.dispatch import dispatch
+from gateway.delivery.sweep import publish_backlog, sweep
+from gateway.delivery.worker import DestinationWorker
+from gateway.store.sql import SqlEventStore
+
+log = logging.getLogger(__name__)
+DISPATCH_BATCH = 5000
+
+
+class DeliveryEngine:
+    def __init__(
+        self,
+        store: SqlEventStore,
+        destinations: Sequence[Destination],
+        *,
+        disabled: Sequence[DisabledDestination] = (),
+        worker_id: str | None = None,
+        clock: Callable[[], float] = time.time,
+        poll_seconds: float = 0.05,
+        sweep_seconds: float = 1.0,
+    ) -> None:
+        self.store = store
+        self.destinations = list(destinations)
+        self.disabled = list(disabled)
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
+        self.clock = clock
+        self.poll_seconds = poll_seconds
+        self.sweep_seconds = sweep_seconds
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="delivery-db")
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping: asyncio.Event | None = None
+
+    # --- running -----------------------------------------------------------------------
+
+    async def db(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+
+    async def run(self, stopping: asyncio.Event) -> None:
+        """Dispatch, deliver and sweep until `stopping` is set; then finish what is in flight."""
+        workers = [
+            DestinationWorker(
+                d, self.store, worker_id=self.worker_id, clock=self.clock, db=self.db,
+                poll_seconds=self.poll_seconds,
+            )  # fmt: skip
+            for d in self.destinations
+        ]
+        tasks = [asyncio.create_task(w.run(stopping)) for w in workers]
+        tasks.append(asyncio.create_task(self._dispatch_forever(stopping)))
+        tasks.append(asyncio.create_task(self._sweep_forever(stopping)))
+        await stopping.wait()
+        for outcome in await asyncio.gather(*tasks, return_exceptions=True):
+            if isinstance(outcome, BaseException):
+                log.error("delivery task failed", exc_info=outcome)
+
+    async def _dispatch_forever(self, stopping: asyncio.Event) -> None:
+        while not stopping.is_set():
+            created = 0
+            try:
+                created = await self.db(self.dispatch_once)
+            except Exception:
+                log.exception("dispatcher failed; trying again")
+            if not created:
+                await _pause(stopping, self.poll_seconds)
+
+    def dispatch_once(self) -> int:
+        """Move every destination's position on by one batch; returns rows created."""
+        created = 0
+        for destination in self.destinations:
+            created += dispatch(
+                self.store, destination.subscription, now=self.clock(), limit=DISPATCH_BATCH
+            )
+        return created
+
+    async def _sweep_forever(self, stopping: asyncio.Event) -> None:
+        slas = {d.name: d.config.sla for d in self.destinations}
+        names = [d.name for d in self.destinations]
+        while not stopping.is_set():
+            try:
+                await self.db(sweep, self.store, slas, now=self.clock())
+                await self.db(publish_backlog, self.store, names, now=self.clock())
+            except Exception:
+                log.exception("SLA sweep failed; trying again")
+            await _pause(stopping, self.sweep_seconds)
+
+    # --- in a thread of its own (gateway run) -----------------------------------------
+
+    def start(self) -> None:
+        for off in self.disabled:
+            log.warning("destination %s is disabled: %s", off.name, off.reason)
+        if not self.destinations or self._thread is not None:
+            return
+        ready = threading.Event()
+        self._thread = threading.Thread(
+            target=self._serve, args=(ready,), name="delivery", daemon=True
+        )
+        self._thread.start()
+        ready.wait()
+
+    def _serve(self, ready: threading.Event) -> None:
+        async def main() -> None:
+            self._loop = asyncio.get_running_loop()
+            self._stopping = asyncio.Event()
+            ready.set()
+            await self.run(self._stopping)
+
+        asyncio.run(main())
+
+    def stop(self, *, timeout: float = 30.0) -> None:
+        if self._thread is None or self._loop is None or self._stopping is None:
+            self._executor.shutdown(wait=True)
+            return
+        self._loop.call_soon_threadsafe(self._stopping.set)
+        self._thread.join(timeout)
+        self._thread = None
+        self._executor.shutdown(wait=True)
+
+    # --- until a condition holds (tests, `gateway workers --once`) -------------------
+
+    def run_until(self, done: Callable[[], bool], *, timeout: float, check_every: float = 0.1) -> bool:
+        """Run until `done()` (checked on the database thread) holds; False on timeout."""
+
+        async def main() -> bool:
+            stopping = asyncio.Event()
+            runner = asyncio.create_task(self.run(stopping))
+            deadline = time.monotonic() + timeout
+            try:
+                while time.monotonic() < deadline:
+                    if await self.db(done):
+                        return True
+                    await asyncio.sleep(check_every)
+                return False
+            finally:
+                stopping.set()
+                await runner
+
+        return asyncio.run(main())
+
+
+async def _pause(stopping: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stopping.wait(), timeout=seconds)
+    except TimeoutError:
+        pass

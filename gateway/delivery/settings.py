@@ -1,0 +1,122 @@
+"""The `destinations` section of `config.yaml`: one block per legacy system the gateway feeds.
+
+Validated once at start like every other section; secrets are named, never written here.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Verdict = Literal["delivered", "duplicate", "permanent", "transient", "retry_later"]
+ANSWER_KEY = re.compile(r"^([1-5](\d\d|xx)|default)$")
+
+
+class Part(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AuthConfig(Part):
+    """How the gateway proves itself: a bearer token, or HTTP Basic, from named variables."""
+
+    scheme: Literal["none", "bearer", "basic"] = "none"
+    token_env: str | None = None
+    user_env: str | None = None
+    password_env: str | None = None
+
+    @model_validator(mode="after")
+    def _variables_named(self) -> AuthConfig:
+        if self.scheme == "bearer" and not self.token_env:
+            raise ValueError("bearer needs token_env")
+        if self.scheme == "basic" and not (self.user_env and self.password_env):
+            raise ValueError("basic needs user_env and password_env")
+        return self
+
+
+class RetryConfig(Part):
+    """When to try again: an explicit list of delays, or exponential with jitter; and when to stop.
+
+    `delays_seconds` (the last one repeats) wins over the exponential settings. Stop after
+    `stop_after_attempts` counted failures, or `stop_after_seconds` since the first attempt,
+    whichever comes first. A `retry_later` answer (429, GL's 409) is not counted as an attempt.
+    """
+
+    delays_seconds: list[float] | None = Field(default=None, min_length=1)
+    initial_seconds: float = Field(default=1.0, gt=0)
+    multiplier: float = Field(default=2.0, ge=1)
+    max_seconds: float = Field(default=300.0, gt=0)
+    jitter_seconds: float = Field(default=1.0, ge=0)
+    stop_after_attempts: int | None = Field(default=20, ge=1)
+    stop_after_seconds: float | None = Field(default=None, gt=0)
+    max_retry_after_seconds: float = Field(default=3600.0, gt=0)
+
+    @model_validator(mode="after")
+    def _some_stop(self) -> RetryConfig:
+        if self.stop_after_attempts is None and self.stop_after_seconds is None:
+            raise ValueError("give stop_after_attempts or stop_after_seconds")
+        return self
+
+
+class SlaConfig(Part):
+    """Delivered within `deadline_seconds` of the event; `page_after_seconds` escalates."""
+
+    deadline_seconds: float = Field(default=300.0, gt=0)
+    page_after_seconds: float | None = Field(default=None, gt=0)
+
+
+class BreakerConfig(Part):
+    """Open after `failure_ratio` of the last `window` answers failed; probe after `open_seconds`."""
+
+    window: int = Field(default=20, ge=1)
+    min_calls: int = Field(default=10, ge=1)
+    failure_ratio: float = Field(default=0.8, gt=0, le=1)
+    open_seconds: float = Field(default=30.0, gt=0)
+
+
+class DestinationConfig(Part):
+    """A legacy system that must learn of events: where, what, and how hard to try."""
+
+    adapter: str = Field(description="module:attribute of the adapter's factory")
+    enabled: bool = True
+    base_url_env: str = Field(description="environment variable holding the base URL")
+    auth: AuthConfig = AuthConfig()
+    events: list[str] = Field(min_length=1, description="event types subscribed")
+    ordering: Literal["per_stream", "none"] = "per_stream"
+    start: Literal["earliest", "latest"] = "earliest"
+    timeout_seconds: float = Field(default=10.0, gt=0)
+    max_in_flight: int = Field(default=8, ge=1, le=1024)
+    rate_limit_per_second: float | None = Field(default=None, gt=0)
+    idempotency_header: str | None = None
+    retry: RetryConfig = RetryConfig()
+    answers: dict[str, Verdict] = Field(
+        default_factory=dict,
+        description="status (201, 4xx, default) -> verdict; over the adapter's",
+    )
+    sla: SlaConfig = SlaConfig()
+    breaker: BreakerConfig = BreakerConfig()
+    lease_seconds: float = Field(default=30.0, gt=0)
+    run_length: int = Field(default=32, ge=1, description="events of one stream claimed at once")
+    options: dict[str, str] = Field(default_factory=dict, description="the adapter's own")
+
+    @field_validator("answers")
+    @classmethod
+    def _answer_keys(cls, answers: dict[str, Verdict]) -> dict[str, Verdict]:
+        for key in answers:
+            if not ANSWER_KEY.match(key):
+                raise ValueError(f"{key!r} is not a status (201), a class (5xx) or 'default'")
+        return answers
+
+    @model_validator(mode="after")
+    def _lease_outlasts_timeout(self) -> DestinationConfig:
+        if self.lease_seconds < 2 * self.timeout_seconds + 1:
+            raise ValueError("lease_seconds must be at least 2 * timeout_seconds + 1")
+        return self
+
+
+class PlatformEventsConfig(Part):
+    """`POST /events`: the platform's services append their own events, with a bearer token."""
+
+    tokens_env: str = "GATEWAY_PLATFORM_TOKENS"
+    max_batch: int = Field(default=1000, ge=1)

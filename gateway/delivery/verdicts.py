@@ -1,0 +1,43 @@
+"""From one attempt's verdict to the delivery's next state: delivered, retried, or dead.
+
+Pure arithmetic over the claimed row, the clock and the destination's policy: tested alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from gateway.delivery.claims import Claimed
+from gateway.delivery.legacy import Verdict
+from gateway.delivery.retry import RetryPolicy
+from gateway.delivery.settle import Settlement
+
+
+def next_state(
+    claimed: Claimed,
+    verdict: Verdict,
+    *,
+    policy: RetryPolicy,
+    started_at: float,
+    finished_at: float,
+    deadline_seconds: float,
+    status: int | None = None,
+    error: str | None = None,
+    retry_after: float | None = None,
+) -> Settlement:
+    """Success is delivered; permanent is dead; transient and retry-later are scheduled."""
+    attempts = claimed.attempts + 1
+    counted = claimed.counted_attempts + (1 if verdict is Verdict.TRANSIENT else 0)
+    run_started = claimed.run_started_at if claimed.run_started_at is not None else started_at
+    base = Settlement(
+        claimed.id, "retry", attempts=attempts, counted_attempts=counted,
+        run_started_at=run_started, at=finished_at, last_status=status, last_error=error,
+    )  # fmt: skip
+    if verdict.succeeded:
+        clock_start = claimed.due_at - deadline_seconds
+        return replace(base, settled="delivered", latency_seconds=max(0.0, finished_at - clock_start))
+    elapsed = finished_at - run_started
+    if verdict is Verdict.PERMANENT or policy.gives_up(attempts=counted, elapsed=elapsed):
+        return replace(base, settled="dead")
+    delay = policy.honour(retry_after, policy.delay(attempts=max(counted, 1), elapsed=elapsed))
+    return replace(base, next_attempt_at=finished_at + delay)
