@@ -8,13 +8,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from apscheduler.schedulers.background import BackgroundScheduler
+
 from gateway.adapters import load_adapter
 from gateway.commands import CommandBus
 from gateway.config import BatchSourceConfig, GatewayConfig
+from gateway.delivery.build import build_delivery
+from gateway.delivery.engine import DeliveryEngine
 from gateway.imports.engine import BatchSource, ImportEngine
 from gateway.polling import PollSources, SourceStatusBook, poll_sources
-from gateway.store.sql import SqlEventStore, open_store
+from gateway.store.sql import SqlEventStore, open_store, utc_now
 from gateway.webhooks import WebhookInbox, webhook_sources
+from schedules import JobSpec, build_scheduler
+from schedules.imports import import_jobs
 
 
 @dataclass
@@ -29,8 +35,30 @@ class Gateway:
     webhooks: WebhookInbox = field(kw_only=True)
     polling: PollSources = field(kw_only=True)
     source_status: SourceStatusBook = field(kw_only=True)
+    delivery: DeliveryEngine | None = field(default=None, kw_only=True)
+
+    _scheduler: BackgroundScheduler | None = field(default=None, init=False, repr=False)
+
+    def scheduled_jobs(self) -> list[JobSpec]:
+        """Every job `gateway run` schedules: imports, arrival SLAs, polls, sweeps."""
+        return import_jobs(self.imports, self.batch_sources, clock=utc_now)
+
+    def start(self) -> None:
+        """Start the background work of `gateway run`."""
+        self._scheduler = build_scheduler(self.scheduled_jobs())
+        self._scheduler.start()
+        if self.delivery is not None:
+            self.delivery.start()
+
+    def stop(self) -> None:
+        if self.delivery is not None:
+            self.delivery.stop()
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+            self._scheduler = None
 
     def close(self) -> None:
+        self.stop()
         self.store.engine.dispose()
 
 
@@ -54,6 +82,7 @@ def build(config: GatewayConfig, *, migrate: bool = True) -> Gateway:
         webhooks=WebhookInbox(bus, webhook_sources(config.sources), status),
         polling=poll_sources(config.sources, bus=bus, status=status),
         source_status=status,
+        delivery=build_delivery(config, store),
     )
 
 

@@ -42,6 +42,7 @@ def run(
     host = host or gateway.config.http.host
     port = port or gateway.config.http.port
     typer.echo(f"gateway listening on http://{host}:{port} (docs at /docs)")
+    gateway.start()
     try:
         uvicorn.run(create_app(gateway), host=host, port=port, log_config=None, access_log=False)
     finally:
