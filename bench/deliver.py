@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -20,21 +19,20 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gateway.delivery.build import build_delivery  # noqa: E402
-from gateway.delivery.dispatch import idempotency_key  # noqa: E402
-from gateway.sla.report import percentile  # noqa: E402
-from gateway.store.sql import SqlEventStore, open_store  # noqa: E402
-from tests.delivery.ledger import append_deposits, deposit_events, gl_config  # noqa: E402
-from tests.delivery.legacy_sim import TOKEN, LegacySim, legacy_sim  # noqa: E402
-
-from adapters.gl import translate_posting  # noqa: E402
+from adapters.gl import translate_posting
+from gateway.delivery.build import build_delivery
+from gateway.delivery.dispatch import idempotency_key
+from gateway.store.sql import SqlEventStore, open_store
+from tests.delivery.ledger import append_deposits, gl_config
+from tests.delivery.legacy_sim import TOKEN, LegacySim, legacy_sim
 
 
 def delivered(store: SqlEventStore) -> int:
     with store.engine.connect() as conn:
         return int(
-            conn.exec_driver_sql("SELECT COUNT(*) FROM deliveries WHERE status = 'delivered'")
-            .scalar_one()
+            conn.exec_driver_sql(
+                "SELECT COUNT(*) FROM deliveries WHERE status = 'delivered'"
+            ).scalar_one()
         )
 
 

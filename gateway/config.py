@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from gateway.delivery.settings import DestinationConfig, PlatformEventsConfig
 from gateway.errors import ConfigError
 
 DATABASE_URL_ENV = "GATEWAY_DATABASE_URL"
@@ -196,6 +197,8 @@ class GatewayConfig(Section):
     log: LogConfig = LogConfig()
     store: StoreConfig = StoreConfig()
     sources: dict[str, SourceConfig] = {}
+    destinations: dict[str, DestinationConfig] = {}
+    platform_events: PlatformEventsConfig = PlatformEventsConfig()
 
 
 def load_config(path: Path | str) -> GatewayConfig:

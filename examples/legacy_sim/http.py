@@ -39,6 +39,7 @@ class Connection(asyncio.Protocol):
         self.buffer = bytearray()
         self.transport: asyncio.Transport | None = None
         self.busy = False
+        self.task: asyncio.Future[None] | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -53,7 +54,7 @@ class Connection(asyncio.Protocol):
         request = self._parse()
         if request is not None:
             self.busy = True
-            asyncio.ensure_future(self._answer(request))
+            self.task = asyncio.ensure_future(self._answer(request))
 
     def _parse(self) -> Request | None:
         end = self.buffer.find(b"\r\n\r\n")
@@ -81,8 +82,11 @@ class Connection(asyncio.Protocol):
         if answer.drop:
             self.transport.abort()
             return
-        head = [f"HTTP/1.1 {answer.status} {REASONS.get(answer.status, 'Answer')}",
-                f"Content-Length: {len(answer.body)}", "Content-Type: application/json"]  # fmt: skip
+        head = [
+            f"HTTP/1.1 {answer.status} {REASONS.get(answer.status, 'Answer')}",
+            f"Content-Length: {len(answer.body)}",
+            "Content-Type: application/json",
+        ]
         head += [f"{k}: {v}" for k, v in answer.headers.items()]
         self.transport.write(("\r\n".join(head) + "\r\n\r\n").encode() + answer.body)
         self.busy = False

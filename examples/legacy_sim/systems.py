@@ -114,7 +114,9 @@ class LegacySystems:
         duplicate = key in self.seen
         self.seen.setdefault(key, posting["posting_ref"])
         self.postings.append(
-            Arrival(posting["posting_ref"], key, posting["customer_account"], duplicate, time.time())
+            Arrival(
+                posting["posting_ref"], key, posting["customer_account"], duplicate, time.time()
+            )
         )
         answer = Answer(200, b'{"duplicate": true}') if duplicate else Answer(201, b"{}")
         return self.after_recording(answer)

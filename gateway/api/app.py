@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from gateway.api import commands, feed, health, imports, stream, webhooks
+from gateway.api import (
+    commands,
+    deliveries,
+    feed,
+    health,
+    imports,
+    platform_events,
+    stream,
+    webhooks,
+)
 from gateway.api.problems import install_problem_handlers
 from gateway.bootstrap import Gateway
 
@@ -19,5 +28,7 @@ def create_app(gateway: Gateway) -> FastAPI:
     app.state.gateway = gateway
     install_problem_handlers(app)
     for module in (health, stream, feed, commands, imports, webhooks):
+        app.include_router(module.router)
+    for module in (platform_events, deliveries):
         app.include_router(module.router)
     return app

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from gateway.api.problems import ProblemError
 from gateway.api.waiting import wait_for_change
 from gateway.cloudevents import to_cloudevent
+from gateway.delivery.operations import deliveries_for_positions
 from gateway.store.sql import SqlEventStore
 
 router = APIRouter(tags=["commands"])
@@ -57,6 +58,9 @@ def command_status(store: SqlEventStore, command_id: str) -> bytes | None:
     if record.first_position is not None and record.last_position is not None:
         events = store.read_positions(record.first_position, record.last_position)
     body: dict[str, Any] = {**asdict(record), "events": [to_cloudevent(e) for e in events]}
+    if events:  # the outbound deliveries that followed from the command's events
+        followed = deliveries_for_positions(store, events[0].position, events[-1].position)
+        body["deliveries"] = [d.as_dict() for d in followed]
     return orjson.dumps(body)
 
 

@@ -31,16 +31,19 @@ class Destination:
 
     @property
     def subscription(self) -> Subscription:
-        return Subscription(
-            self.name, frozenset(self.config.events), self.config.sla.deadline_seconds,
-            self.config.start,
-        )  # fmt: skip
+        return subscription_for(self.name, self.config)
 
 
 @dataclass(frozen=True, slots=True)
 class DisabledDestination:
     name: str
     reason: str
+
+
+def subscription_for(name: str, config: DestinationConfig) -> Subscription:
+    """What the destination wants from the feed; known even while it is disabled."""
+    events = frozenset(config.events)
+    return Subscription(name, events, config.sla.deadline_seconds, config.start)
 
 
 def build_destination(

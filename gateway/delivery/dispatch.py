@@ -64,7 +64,9 @@ def dispatch(store: SqlEventStore, subscription: Subscription, *, now: float, li
         return len(rows)
 
 
-def new_rows(subscription: Subscription, events: Sequence[Any], *, now: float) -> list[tuple[Any, ...]]:
+def new_rows(
+    subscription: Subscription, events: Sequence[Any], *, now: float
+) -> list[tuple[Any, ...]]:
     name, deadline, wanted = (
         subscription.destination, subscription.deadline_seconds, subscription.event_types,
     )  # fmt: skip
@@ -104,7 +106,9 @@ def _locked_position(store: SqlEventStore, conn: Connection, subscription: Subsc
     if row is not None:
         return int(row[0])
     if subscription.start == "latest":
-        return int(conn.exec_driver_sql("SELECT COALESCE(MAX(position), 0) FROM events").scalar_one())
+        return int(
+            conn.exec_driver_sql("SELECT COALESCE(MAX(position), 0) FROM events").scalar_one()
+        )
     return 0
 
 

@@ -7,6 +7,7 @@ It runs on an asyncio loop in a thread of its own inside `gateway run`, or alone
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import os
@@ -61,9 +62,13 @@ class DeliveryEngine:
         """Dispatch, deliver and sweep until `stopping` is set; then finish what is in flight."""
         workers = [
             DestinationWorker(
-                d, self.store, worker_id=self.worker_id, clock=self.clock, db=self.db,
+                d,
+                self.store,
+                worker_id=self.worker_id,
+                clock=self.clock,
+                db=self.db,
                 poll_seconds=self.poll_seconds,
-            )  # fmt: skip
+            )
             for d in self.destinations
         ]
         tasks = [asyncio.create_task(w.run(stopping)) for w in workers]
@@ -136,9 +141,28 @@ class DeliveryEngine:
         self._thread = None
         self._executor.shutdown(wait=True)
 
+    def idle(self) -> bool:
+        """Nothing due: every position at the feed's head and no pending delivery due now."""
+        with self.store.engine.connect() as conn:
+            head = conn.exec_driver_sql("SELECT COALESCE(MAX(position), 0) FROM events").scalar()
+            due = conn.exec_driver_sql(
+                self.store.sql(
+                    "SELECT COUNT(*) FROM deliveries WHERE status = 'pending' "
+                    "AND next_attempt_at <= ?"
+                ),
+                (self.clock(),),
+            ).scalar()
+            positions: dict[str, int] = dict(
+                conn.exec_driver_sql("SELECT destination, position FROM delivery_positions").all()
+            )
+        behind = [d for d in self.destinations if positions.get(d.name, -1) < int(head or 0)]
+        return not due and not behind
+
     # --- until a condition holds (tests, `gateway workers --once`) -------------------
 
-    def run_until(self, done: Callable[[], bool], *, timeout: float, check_every: float = 0.1) -> bool:
+    def run_until(
+        self, done: Callable[[], bool], *, timeout: float, check_every: float = 0.1
+    ) -> bool:
         """Run until `done()` (checked on the database thread) holds; False on timeout."""
 
         async def main() -> bool:
@@ -159,7 +183,5 @@ class DeliveryEngine:
 
 
 async def _pause(stopping: asyncio.Event, seconds: float) -> None:
-    try:
+    with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stopping.wait(), timeout=seconds)
-    except TimeoutError:
-        pass

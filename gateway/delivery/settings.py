@@ -67,7 +67,7 @@ class SlaConfig(Part):
 
 
 class BreakerConfig(Part):
-    """Open after `failure_ratio` of the last `window` answers failed; probe after `open_seconds`."""
+    """Open when `failure_ratio` of the last `window` answers failed; probe after `open_seconds`."""
 
     window: int = Field(default=20, ge=1)
     min_calls: int = Field(default=10, ge=1)

@@ -35,7 +35,9 @@ def next_state(
     )  # fmt: skip
     if verdict.succeeded:
         clock_start = claimed.due_at - deadline_seconds
-        return replace(base, settled="delivered", latency_seconds=max(0.0, finished_at - clock_start))
+        return replace(
+            base, settled="delivered", latency_seconds=max(0.0, finished_at - clock_start)
+        )
     elapsed = finished_at - run_started
     if verdict is Verdict.PERMANENT or policy.gives_up(attempts=counted, elapsed=elapsed):
         return replace(base, settled="dead")

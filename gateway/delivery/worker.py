@@ -7,6 +7,7 @@ deliveries go one after another. Outcomes are written in batches, retries as dat
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -16,7 +17,12 @@ from gateway.delivery.breaker import CircuitBreaker, CircuitState
 from gateway.delivery.claims import Claimed, Run
 from gateway.delivery.destination import Destination
 from gateway.delivery.legacy import Verdict
-from gateway.delivery.metrics import CIRCUIT_OPEN, DEAD_LETTERED, DELIVERY_ATTEMPTS, DELIVERY_LATENCY
+from gateway.delivery.metrics import (
+    CIRCUIT_OPEN,
+    DEAD_LETTERED,
+    DELIVERY_ATTEMPTS,
+    DELIVERY_LATENCY,
+)
 from gateway.delivery.sending import Attempted, attempt
 from gateway.delivery.settle import AttemptRecord, Settlement, settle, snippet
 from gateway.delivery.throttle import RateLimit
@@ -207,10 +213,8 @@ class DestinationWorker:
                     run.lease_until = until
 
     async def _sleep(self, seconds: float) -> None:
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.stopping.wait(), timeout=seconds)
-        except TimeoutError:
-            pass
 
 
 def save_circuit(

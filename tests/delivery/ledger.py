@@ -35,7 +35,9 @@ def gl_config(database_url: str, **overrides: Any) -> GatewayConfig:
     return parse_config({"database": {"url": database_url}, "destinations": {"gl": destination}})
 
 
-def gl_engine(store: SqlEventStore, config: GatewayConfig, base_url: str, **kw: Any) -> DeliveryEngine:
+def gl_engine(
+    store: SqlEventStore, config: GatewayConfig, base_url: str, **kw: Any
+) -> DeliveryEngine:
     environ = {"GL_BASE_URL": base_url, "GL_TOKEN": TOKEN}
     return build_delivery(config, store, environ=environ, **kw)
 
@@ -52,7 +54,9 @@ def deposit_events(accounts: int, per_account: int) -> Iterator[StreamAppend]:
             data = {"account_no": account_no(n), "posting_ref": ref,
                     "amount": {"amount": f"{round_no + 1}.00", "currency": "EUR"},
                     "value_date": "2026-11-26", "narrative": "SALARY"}  # fmt: skip
-            yield StreamAppend(f"account-{account_no(n)}", round_no, [NewEvent("FundsDeposited", data, 2)])
+            yield StreamAppend(
+                f"account-{account_no(n)}", round_no, [NewEvent("FundsDeposited", data, 2)]
+            )
 
 
 def append_deposits(store: SqlEventStore, *, accounts: int, per_account: int) -> None:

@@ -1,0 +1,61 @@
+"""The delivery family of the SLA report: one line per destination, disabled ones included.
+
+Latency percentiles come from the recorded deliveries of the last `window_seconds`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from gateway.delivery.destination import Destination, DisabledDestination
+from gateway.delivery.sweep import backlog
+from gateway.sla.breaches import query
+from gateway.sla.report import SlaLine, SlaSource, latency_line
+from gateway.store.sql import SqlEventStore
+
+DAY = 86_400.0
+
+
+def delivery_sla_source(
+    destinations: Sequence[Destination],
+    disabled: Sequence[DisabledDestination] = (),
+    *,
+    window_seconds: float = DAY,
+) -> SlaSource:
+    def lines(store: SqlEventStore, now: float) -> list[SlaLine]:
+        pending = backlog(store)
+        circuits = {
+            r[0]: r[1] for r in query(store, "SELECT destination, state FROM delivery_circuits", ())
+        }
+        found: list[SlaLine] = []
+        names = [(d.name, circuits.get(d.name, "closed")) for d in destinations]
+        names += [(d.name, f"disabled: {d.reason}") for d in disabled]
+        for name, state in names:
+            latencies = [
+                float(r[0])
+                for r in query(
+                    store,
+                    "SELECT latency_seconds FROM deliveries WHERE destination = ? "
+                    "AND status = 'delivered' AND delivered_at >= ?",
+                    (name, now - window_seconds),
+                )
+            ]
+            entry = pending.get(name)
+            oldest = (
+                None
+                if entry is None or entry.oldest_event_at is None
+                else now - entry.oldest_event_at
+            )
+            line = latency_line("delivery", name, latencies)
+            found.append(
+                replace(
+                    line,
+                    pending=entry.pending if entry else 0,
+                    oldest_pending_age=oldest,
+                    state=state,
+                )
+            )
+        return found
+
+    return lines
