@@ -77,7 +77,7 @@ def sources_list(config: ConfigOption = DEFAULT_CONFIG) -> None:
 def source_rows(gateway: Gateway) -> list[tuple[str, ...]]:
     book = gateway.source_status
     known = book.read_all()
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for name, source in gateway.config.sources.items():
         status = known.get(name)
         success = status.last_success_at if status else None

@@ -22,7 +22,7 @@ router = APIRouter(tags=["events"])
 )
 def read_feed(
     gateway: GatewayDep,
-    after: Annotated[int, Query(ge=0, description="Last position already seen")] = 0,
+    after: Annotated[int, Query(ge=0, le=2**63 - 1, description="Last position already seen")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Response:
     events = gateway.store.read_all(after=after, limit=limit)

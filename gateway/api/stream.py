@@ -31,11 +31,11 @@ PAGE = 500
 )
 async def stream_events(
     request: Request,
-    after: Annotated[int, Query(ge=0, description="Last position already seen")] = 0,
+    after: Annotated[int, Query(ge=0, le=2**63 - 1, description="Last position already seen")] = 0,
     last_event_id: Annotated[str | None, Header(description="Resume after this position")] = None,
 ) -> StreamingResponse:
     if last_event_id is not None and last_event_id.strip().isdigit():
-        after = max(after, int(last_event_id))
+        after = max(after, min(int(last_event_id), 2**63 - 1))
     store: SqlEventStore = request.app.state.gateway.store
     return StreamingResponse(
         server_sent_events(store, after=after),

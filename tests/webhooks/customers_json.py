@@ -18,6 +18,5 @@ class CustomerJsonWebhooks(DefaultReplies):
         self.name = name
 
     def translate(self, message: InboundMessage, *, command_id: UUID) -> Command:
-        fields = dict(message.fields)
-        fields.setdefault("changed_at", "2026-11-26T09:00:00Z")
-        return RegisterCustomer(command_id=command_id, **fields)
+        fields = {"changed_at": "2026-11-26T09:00:00Z", **message.fields}
+        return RegisterCustomer.model_validate({**fields, "command_id": command_id})
