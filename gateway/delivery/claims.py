@@ -122,10 +122,16 @@ def _runs(
 def _lease(
     store: SqlEventStore, conn: Connection, ids: Sequence[int], *, worker: str, until: float
 ) -> None:
-    conn.exec_driver_sql(
-        store.sql("UPDATE deliveries SET lease_owner = ?, lease_expires_at = ? WHERE id = ?"),
-        [(worker, until, delivery_id) for delivery_id in ids],
-    )
+    """One statement per 500 rows: a statement per row costs a round trip each on PostgreSQL."""
+    for start in range(0, len(ids), 500):
+        chunk = tuple(ids[start : start + 500])
+        conn.exec_driver_sql(
+            store.sql(
+                "UPDATE deliveries SET lease_owner = ?, lease_expires_at = ? "
+                f"WHERE id IN ({', '.join('?' * len(chunk))})"
+            ),
+            (worker, until, *chunk),
+        )
 
 
 def _events(store: SqlEventStore, conn: Connection, positions: Sequence[int]) -> dict[int, Any]:
@@ -147,18 +153,22 @@ def _group(rows: Sequence[Any], events: dict[int, Any], lease_until: float) -> l
     return list(runs.values())
 
 
-def renew(store: SqlEventStore, *, worker: str, now: float, lease_seconds: float) -> float:
-    """Extend every lease this worker still holds; returns the new expiry.
+def renew(
+    store: SqlEventStore, ids: Sequence[int], *, worker: str, now: float, lease_seconds: float
+) -> float:
+    """Extend the leases this worker still holds on `ids`; returns the new expiry.
 
     A lease that already expired is not renewed: another worker may have taken it.
     """
     until = now + lease_seconds
     with store.transaction() as tx:
-        tx.connection.exec_driver_sql(
-            store.sql(
-                "UPDATE deliveries SET lease_expires_at = ? WHERE lease_owner = ? "
-                "AND status = 'pending' AND lease_expires_at >= ?"
-            ),
-            (until, worker, now),
-        )
+        for start in range(0, len(ids), 500):
+            chunk = tuple(ids[start : start + 500])
+            tx.connection.exec_driver_sql(
+                store.sql(
+                    "UPDATE deliveries SET lease_expires_at = ? WHERE lease_owner = ? "
+                    f"AND lease_expires_at >= ? AND id IN ({', '.join('?' * len(chunk))})"
+                ),
+                (until, worker, now, *chunk),
+            )
     return until

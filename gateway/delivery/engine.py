@@ -26,6 +26,16 @@ from gateway.store.sql import SqlEventStore
 
 log = logging.getLogger(__name__)
 DISPATCH_BATCH = 5000
+ANALYSE_AFTER = 5000
+
+
+def analyse_deliveries(store: SqlEventStore) -> None:
+    """PostgreSQL plans the head-of-line probe by the table's statistics; autovacuum refreshes
+    them only after a while, and a claim planned for an empty table scans the whole stream
+    index for every candidate. So the dispatcher refreshes them after each large intake."""
+    with store.engine.connect() as conn:
+        conn.exec_driver_sql("ANALYZE deliveries")
+        conn.commit()
 
 
 class DeliveryEngine:
@@ -80,10 +90,15 @@ class DeliveryEngine:
                 log.error("delivery task failed", exc_info=outcome)
 
     async def _dispatch_forever(self, stopping: asyncio.Event) -> None:
+        unanalysed = ANALYSE_AFTER  # fresh statistics from the start
         while not stopping.is_set():
             created = 0
             try:
                 created = await self.db(self.dispatch_once)
+                unanalysed += created
+                if unanalysed >= ANALYSE_AFTER and self.store.is_postgres:
+                    await self.db(analyse_deliveries, self.store)
+                    unanalysed = 0
             except Exception:
                 log.exception("dispatcher failed; trying again")
             if not created:

@@ -204,8 +204,9 @@ class DestinationWorker:
         while True:
             await asyncio.sleep(every)
             now = self.clock()
+            held = [d.id for run in self.runs if run.lease_until >= now for d in run.deliveries]
             until = await self.db(
-                claims.renew, self.store, worker=self.worker_id, now=now,
+                claims.renew, self.store, held, worker=self.worker_id, now=now,
                 lease_seconds=self.config.lease_seconds,
             )  # fmt: skip
             for run in list(self.runs):
