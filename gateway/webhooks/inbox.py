@@ -25,6 +25,7 @@ from gateway.errors import (
 )
 from gateway.polling.status import SourceStatusBook
 from gateway.webhooks.bodies import body_kind, parse_body
+from gateway.webhooks.group_commit import GroupCommitter
 from gateway.webhooks.limits import InFlightKeys
 from gateway.webhooks.port import InboundMessage, WebhookReply
 from gateway.webhooks.replies import record_reply, refusal_problem
@@ -52,6 +53,7 @@ class WebhookInbox:
         self.sources = dict(sources)
         self.status = status
         self.in_flight = InFlightKeys()
+        self.committer = GroupCommitter(bus)
 
     def admit(self, name: str, *, content_length: int | None) -> WebhookSource:
         """The checks before the body is read: known, enabled, within its rate and size."""
@@ -101,7 +103,7 @@ class WebhookInbox:
         key, is_idempotency_key = self._key(source, message)
         command = self._translate(source, message, command_id_for(source.name, key))
         with self.in_flight.hold(f"{source.name}/{key}", refuse=is_idempotency_key):
-            record = self.bus.handle(Envelope(command, source=source.name, source_ref=key))
+            record = self.committer.handle(Envelope(command, source=source.name, source_ref=key))
         if record.fingerprint is not None and record.fingerprint != fingerprint(command):
             raise InvalidPayload(
                 f"message {key!r} was received before with a different payload",

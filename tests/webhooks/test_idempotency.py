@@ -47,14 +47,14 @@ def test_a_key_still_in_flight_is_409(
     gateway: Gateway, client: httpx.Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     entered, release = threading.Event(), threading.Event()
-    handle = gateway.bus.handle
+    handle_batch = gateway.bus.handle_batch
 
     def slow_handle(*args: Any, **kwargs: Any) -> Any:
         entered.set()
         release.wait(10)
-        return handle(*args, **kwargs)
+        return handle_batch(*args, **kwargs)
 
-    monkeypatch.setattr(gateway.bus, "handle", slow_handle)
+    monkeypatch.setattr(gateway.bus, "handle_batch", slow_handle)
     with ThreadPoolExecutor(1) as pool:
         first = pool.submit(post_keyed, client, "order-1", customer())
         assert entered.wait(10)

@@ -1,0 +1,78 @@
+"""Group commit: concurrent webhook commands share a transaction, each caller its own answer."""
+
+from __future__ import annotations
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from gateway.commands import CommandBus, Envelope
+from gateway.domain.customers import RegisterCustomer
+from gateway.errors import StoreError
+from gateway.store.sql import SqlEventStore
+from gateway.webhooks.group_commit import GroupCommitter
+
+
+def registration(number: int, *, name: str = "Ada Lovelace") -> Envelope:
+    command = RegisterCustomer(
+        command_id=uuid.uuid5(uuid.NAMESPACE_URL, f"customer/{number}"),
+        customer_no=f"{number:08d}",
+        name=name,
+        line1="1 High Street",
+        city="London",
+        country="GB",
+        changed_at=datetime(2026, 11, 26, tzinfo=UTC),
+    )
+    return Envelope(command, source="test", source_ref=str(number))
+
+
+def test_forty_concurrent_callers_each_get_their_own_committed_record(
+    store: SqlEventStore,
+) -> None:
+    committer = GroupCommitter(CommandBus(store))
+    envelopes = [registration(n % 30) for n in range(40)]  # ten of them are re-sends
+
+    with ThreadPoolExecutor(40) as pool:
+        records = list(pool.map(committer.handle, envelopes))
+
+    assert [r.command_id for r in records] == [str(e.command.command_id) for e in envelopes]
+    assert all(r.status == "accepted" and r.recorded_at and r.fingerprint for r in records)
+    assert store.head_position() == 30
+
+
+def test_a_rejected_command_in_a_group_does_not_hold_back_the_others(
+    store: SqlEventStore,
+) -> None:
+    committer = GroupCommitter(CommandBus(store))
+    committer.handle(registration(1))
+
+    with ThreadPoolExecutor(3) as pool:
+        clash, fine = pool.map(committer.handle, [registration(1, name="Other"), registration(2)])
+
+    assert clash.status == "accepted"  # the same command id: answered from its first record
+    assert fine.status == "accepted"
+    other = committer.handle(
+        Envelope(
+            registration(1, name="Other").command.model_copy(update={"command_id": uuid.uuid4()})
+        )
+    )
+    assert other.code == "customer_already_registered"
+
+
+def test_a_failing_group_fails_every_caller_in_it(
+    store: SqlEventStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bus = CommandBus(store)
+
+    def unavailable(*args: Any, **kwargs: Any) -> Any:
+        raise StoreError("database unavailable")
+
+    monkeypatch.setattr(bus, "handle_batch", unavailable)
+    committer = GroupCommitter(bus)
+
+    with pytest.raises(StoreError):
+        committer.handle(registration(1))
+    assert store.head_position() == 0
