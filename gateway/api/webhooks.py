@@ -6,7 +6,6 @@ The body is read here, capped at the source's limit; everything after runs in `W
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from starlette.concurrency import run_in_threadpool
 
 from gateway.errors import InboundRefused, PayloadTooLarge
 from gateway.webhooks import WebhookInbox, WebhookReply
@@ -58,9 +57,9 @@ async def receive_webhook(source: str, request: Request) -> Response:
         admitted = inbox.admit(source, content_length=_content_length(request))
         body = await _read_capped(request, admitted.config.max_body_bytes)
     except InboundRefused as error:
-        reply = await run_in_threadpool(inbox.refuse, source, error)
+        reply = await inbox.refuse(source, error)
     else:
-        reply = await run_in_threadpool(inbox.receive, admitted, dict(request.headers), body)
+        reply = await inbox.receive(admitted, dict(request.headers), body)
     return _response(reply)
 
 

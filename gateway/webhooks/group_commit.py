@@ -1,94 +1,73 @@
 """Group commit: webhook commands that arrive together are decided and committed together.
 
-SQLite has one writer; a transaction per request makes concurrent callers queue for it. Here
-the first caller to arrive leads: it commits every command waiting at that moment in one
-transaction, answers them all, and hands the lead to the oldest caller still waiting. No
-caller is answered before its own command is committed.
+SQLite has one writer, so a transaction per request makes concurrent callers queue for it and
+a thread per caller makes them fight over the interpreter. Here callers wait on the event loop;
+one worker thread commits every command waiting at that moment in one transaction, then the
+next group. No caller is answered before its own command is committed.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import deque
+import asyncio
 from dataclasses import replace
+
+from starlette.concurrency import run_in_threadpool
 
 from gateway.commands import CommandBus, Envelope
 from gateway.errors import StoreError
 from gateway.store.port import CommandRecord
 
-MAX_BATCH = 256
-
-
-class _Waiter:
-    __slots__ = ("envelope", "error", "ready", "record")
-
-    def __init__(self, envelope: Envelope) -> None:
-        self.envelope = envelope
-        self.record: CommandRecord | None = None
-        self.error: BaseException | None = None
-        self.ready = threading.Event()
+MAX_GROUP = 256
 
 
 class GroupCommitter:
-    def __init__(self, bus: CommandBus, *, max_batch: int = MAX_BATCH) -> None:
+    """Used from one event loop (the HTTP server's)."""
+
+    def __init__(self, bus: CommandBus, *, max_group: int = MAX_GROUP) -> None:
         self.bus = bus
-        self.max_batch = max_batch
-        self._waiting: deque[_Waiter] = deque()
-        self._lock = threading.Lock()
-        self._leading = False
+        self.max_group = max_group
+        self._waiting: list[tuple[Envelope, asyncio.Future[CommandRecord]]] = []
+        self._committing: asyncio.Task[None] | None = None
 
-    def handle(self, envelope: Envelope) -> CommandRecord:
+    async def handle(self, envelope: Envelope) -> CommandRecord:
         """The command's record, once it (and whatever it was grouped with) is committed."""
-        waiter = _Waiter(envelope)
-        with self._lock:
-            self._waiting.append(waiter)
-            lead, self._leading = not self._leading, True
-        while True:
-            if lead:
-                self._lead()
-            waiter.ready.wait()
-            if waiter.record is not None:
-                return waiter.record
-            if waiter.error is not None:
-                raise waiter.error
-            waiter.ready.clear()  # handed the lead: our command is in the next group
-            lead = True
+        future: asyncio.Future[CommandRecord] = asyncio.get_running_loop().create_future()
+        self._waiting.append((envelope, future))
+        if self._committing is None:
+            self._committing = asyncio.create_task(self._commit_groups())
+        return await future
 
-    def _lead(self) -> None:
-        with self._lock:
-            group = [
-                self._waiting.popleft() for _ in range(min(self.max_batch, len(self._waiting)))
-            ]
+    async def _commit_groups(self) -> None:
         try:
-            self._commit(group)
+            while self._waiting:
+                group = self._waiting[: self.max_group]
+                del self._waiting[: self.max_group]
+                try:
+                    records = await run_in_threadpool(self.commit, [e for e, _ in group])
+                except Exception as exc:  # every caller of the group hears of the failure
+                    for _, future in group:
+                        if not future.done():
+                            future.set_exception(exc)
+                    continue
+                for (_, future), record in zip(group, records, strict=True):
+                    if not future.done():
+                        future.set_result(record)
         finally:
-            with self._lock:
-                successor = self._waiting[0] if self._waiting else None
-                self._leading = successor is not None
-            if successor is not None:
-                successor.ready.set()
+            self._committing = None
 
-    def _commit(self, group: list[_Waiter]) -> None:
-        try:
-            stamps: list[str] = []
-            outcome = self.bus.handle_batch(
-                [w.envelope for w in group],
-                within=lambda tx, _: stamps.append(tx.recorded_at),
-                fingerprints=True,
-            )
-            at = stamps[-1] if stamps else ""
-            records = {
-                r.command_id: replace(r, recorded_at=r.recorded_at or at) for r in outcome.records
-            }
-            for waiter in group:
-                command_id = str(waiter.envelope.command.command_id)
-                record = records.get(command_id) or self.bus.store.get_command(command_id)
-                if record is None:
-                    raise StoreError(f"command {command_id} was not recorded")
-                waiter.record = record
-        except Exception as exc:  # every caller of the group hears of the failure
-            for waiter in group:
-                waiter.error = exc
-        finally:
-            for waiter in group:
-                waiter.ready.set()
+    def commit(self, envelopes: list[Envelope]) -> list[CommandRecord]:
+        """One transaction for the group; each command's record, in the group's order."""
+        stamps: list[str] = []
+        outcome = self.bus.handle_batch(
+            envelopes, within=lambda tx, _: stamps.append(tx.recorded_at), fingerprints=True
+        )
+        at = stamps[-1] if stamps else ""
+        new = {r.command_id: replace(r, recorded_at=r.recorded_at or at) for r in outcome.records}
+        records = []
+        for envelope in envelopes:
+            command_id = str(envelope.command.command_id)
+            record = new.get(command_id) or self.bus.store.get_command(command_id)
+            if record is None:
+                raise StoreError(f"command {command_id} was not recorded")
+            records.append(record)
+        return records

@@ -12,6 +12,7 @@ from typing import Any
 
 from prometheus_client import Counter
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from gateway.commands import CommandBus, Envelope, fingerprint
 from gateway.domain.messages import Command
@@ -68,29 +69,32 @@ class WebhookInbox:
             raise _too_large(source)
         return source
 
-    def receive(
+    async def receive(
         self, source: WebhookSource, headers: Mapping[str, str], body: bytes
     ) -> WebhookReply:
-        """Handle one call whose body was read; every refusal becomes the source's answer."""
+        """Handle one call whose body was read; every refusal becomes the source's answer.
+
+        Checking and translating run on the event loop (no I/O); only the commit leaves it.
+        """
         try:
-            reply = self._receive(source, headers, body)
+            reply = await self._receive(source, headers, body)
         except InboundRefused as error:
-            return self.refuse(source.name, error)
+            return await self.refuse(source.name, error)
         WEBHOOKS.labels(source.name, str(reply.status)).inc()
         return reply
 
-    def refuse(self, name: str, error: InboundRefused) -> WebhookReply:
+    async def refuse(self, name: str, error: InboundRefused) -> WebhookReply:
         source = self.sources.get(name)
         WEBHOOKS.labels(name if source else "(unknown)", str(error.status)).inc()
         if source is None:
             return refusal_problem(error)
         log.info("webhook from %s refused (%d): %s", name, error.status, error.detail)
         if error.status in RECORDED_STATUSES:
-            self._note_error(name, f"{error.status}: {error.detail}")
+            await run_in_threadpool(self._note_error, name, f"{error.status}: {error.detail}")
         challenge = source.authenticator.challenge if source.authenticator else None
         return source.adapter.refusal(error) or refusal_problem(error, challenge=challenge)
 
-    def _receive(
+    async def _receive(
         self, source: WebhookSource, headers: Mapping[str, str], body: bytes
     ) -> WebhookReply:
         if len(body) > source.config.max_body_bytes:
@@ -102,8 +106,9 @@ class WebhookInbox:
         message = InboundMessage(source.name, fields, headers, body, kind)
         key, is_idempotency_key = self._key(source, message)
         command = self._translate(source, message, command_id_for(source.name, key))
-        with self.in_flight.hold(f"{source.name}/{key}", refuse=is_idempotency_key):
-            record = self.committer.handle(Envelope(command, source=source.name, source_ref=key))
+        async with self.in_flight.hold(f"{source.name}/{key}", refuse=is_idempotency_key):
+            envelope = Envelope(command, source=source.name, source_ref=key)
+            record = await self.committer.handle(envelope)
         if record.fingerprint is not None and record.fingerprint != fingerprint(command):
             raise InvalidPayload(
                 f"message {key!r} was received before with a different payload",

@@ -5,15 +5,14 @@ Both live in this process: with several gateway processes each enforces its own 
 
 from __future__ import annotations
 
+import asyncio
 import math
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 
 from gateway.errors import KeyInFlight, RateLimited
-
-IN_FLIGHT_WAIT_SECONDS = 10.0
 
 
 class TokenBucket:
@@ -46,27 +45,21 @@ class TokenBucket:
 
 
 class InFlightKeys:
-    """Keys being handled now: a re-sent message waits for the first; an `Idempotency-Key`
-    seen twice at once is refused with 409, as the IETF draft asks."""
+    """Keys being handled now, on the server's event loop: a re-sent message waits for the
+    first; an `Idempotency-Key` seen twice at once is refused with 409, as the IETF draft asks."""
 
     def __init__(self) -> None:
-        self._running: dict[str, threading.Event] = {}
-        self._lock = threading.Lock()
+        self._running: dict[str, asyncio.Event] = {}
 
-    @contextmanager
-    def hold(self, key: str, *, refuse: bool) -> Iterator[None]:
-        while True:
-            with self._lock:
-                running = self._running.get(key)
-                if running is None:
-                    done = self._running[key] = threading.Event()
-                    break
+    @asynccontextmanager
+    async def hold(self, key: str, *, refuse: bool) -> AsyncIterator[None]:
+        while (running := self._running.get(key)) is not None:
             if refuse:
                 raise KeyInFlight("a request with this Idempotency-Key is still in flight")
-            running.wait(IN_FLIGHT_WAIT_SECONDS)
+            await running.wait()
+        done = self._running[key] = asyncio.Event()
         try:
             yield
         finally:
-            with self._lock:
-                del self._running[key]
+            del self._running[key]
             done.set()

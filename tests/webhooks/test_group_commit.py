@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,6 +12,7 @@ import pytest
 from gateway.commands import CommandBus, Envelope
 from gateway.domain.customers import RegisterCustomer
 from gateway.errors import StoreError
+from gateway.store.port import CommandRecord
 from gateway.store.sql import SqlEventStore
 from gateway.webhooks.group_commit import GroupCommitter
 
@@ -29,37 +30,46 @@ def registration(number: int, *, name: str = "Ada Lovelace") -> Envelope:
     return Envelope(command, source="test", source_ref=str(number))
 
 
+def handle_all(committer: GroupCommitter, envelopes: list[Envelope]) -> list[CommandRecord]:
+    async def together() -> list[CommandRecord]:
+        return list(await asyncio.gather(*(committer.handle(e) for e in envelopes)))
+
+    return asyncio.run(together())
+
+
 def test_forty_concurrent_callers_each_get_their_own_committed_record(
     store: SqlEventStore,
 ) -> None:
-    committer = GroupCommitter(CommandBus(store))
+    bus = CommandBus(store)
+    groups: list[int] = []
+    handle_batch = bus.handle_batch
+    bus.handle_batch = lambda envelopes, **kw: (
+        groups.append(len(envelopes))
+        or handle_batch(  # type: ignore[method-assign]
+            envelopes, **kw
+        )
+    )
     envelopes = [registration(n % 30) for n in range(40)]  # ten of them are re-sends
 
-    with ThreadPoolExecutor(40) as pool:
-        records = list(pool.map(committer.handle, envelopes))
+    records = handle_all(GroupCommitter(bus), envelopes)
 
     assert [r.command_id for r in records] == [str(e.command.command_id) for e in envelopes]
     assert all(r.status == "accepted" and r.recorded_at and r.fingerprint for r in records)
     assert store.head_position() == 30
+    assert sum(groups) == 40 and len(groups) < 40
 
 
 def test_a_rejected_command_in_a_group_does_not_hold_back_the_others(
     store: SqlEventStore,
 ) -> None:
     committer = GroupCommitter(CommandBus(store))
-    committer.handle(registration(1))
+    handle_all(committer, [registration(1)])
+    other = registration(1, name="Other").command.model_copy(update={"command_id": uuid.uuid4()})
 
-    with ThreadPoolExecutor(3) as pool:
-        clash, fine = pool.map(committer.handle, [registration(1, name="Other"), registration(2)])
+    clash, fine = handle_all(committer, [Envelope(other), registration(2)])
 
-    assert clash.status == "accepted"  # the same command id: answered from its first record
+    assert clash.code == "customer_already_registered"
     assert fine.status == "accepted"
-    other = committer.handle(
-        Envelope(
-            registration(1, name="Other").command.model_copy(update={"command_id": uuid.uuid4()})
-        )
-    )
-    assert other.code == "customer_already_registered"
 
 
 def test_a_failing_group_fails_every_caller_in_it(
@@ -71,8 +81,7 @@ def test_a_failing_group_fails_every_caller_in_it(
         raise StoreError("database unavailable")
 
     monkeypatch.setattr(bus, "handle_batch", unavailable)
-    committer = GroupCommitter(bus)
 
     with pytest.raises(StoreError):
-        committer.handle(registration(1))
+        handle_all(GroupCommitter(bus), [registration(1), registration(2)])
     assert store.head_position() == 0
