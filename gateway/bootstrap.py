@@ -15,11 +15,15 @@ from gateway.commands import CommandBus
 from gateway.config import BatchSourceConfig, GatewayConfig
 from gateway.delivery.build import build_delivery
 from gateway.delivery.engine import DeliveryEngine
+from gateway.exports.build import build_exports
+from gateway.exports.engine import ExportJob
 from gateway.imports.engine import BatchSource, ImportEngine
+from gateway.jobs import JobLeases, JobRunner
 from gateway.polling import PollSources, SourceStatusBook, poll_sources
 from gateway.store.sql import SqlEventStore, open_store, utc_now
 from gateway.webhooks import WebhookInbox, webhook_sources
 from schedules import JobSpec, build_scheduler
+from schedules.exports import export_jobs
 from schedules.imports import import_jobs
 
 
@@ -36,16 +40,20 @@ class Gateway:
     polling: PollSources = field(kw_only=True)
     source_status: SourceStatusBook = field(kw_only=True)
     delivery: DeliveryEngine | None = field(default=None, kw_only=True)
+    exports: dict[str, ExportJob] = field(default_factory=dict, kw_only=True)
+    jobs: JobRunner | None = field(default=None, kw_only=True)
 
     _scheduler: BackgroundScheduler | None = field(default=None, init=False, repr=False)
 
     def scheduled_jobs(self) -> list[JobSpec]:
-        """Every job `gateway run` schedules: imports, arrival SLAs, polls, sweeps."""
-        return import_jobs(self.imports, self.batch_sources, clock=utc_now)
+        """Every job `gateway run` schedules: imports, arrival SLAs, polls, sweeps, exports."""
+        return import_jobs(self.imports, self.batch_sources, clock=utc_now) + export_jobs(
+            self.exports
+        )
 
     def start(self) -> None:
         """Start the background work of `gateway run`."""
-        self._scheduler = build_scheduler(self.scheduled_jobs())
+        self._scheduler = build_scheduler(self.scheduled_jobs(), runner=self.jobs)
         self._scheduler.start()
         if self.delivery is not None:
             self.delivery.start()
@@ -83,6 +91,11 @@ def build(config: GatewayConfig, *, migrate: bool = True) -> Gateway:
         polling=poll_sources(config.sources, bus=bus, status=status),
         source_status=status,
         delivery=build_delivery(config, store),
+        exports=build_exports(config.exports, store),
+        jobs=JobRunner(
+            JobLeases(store, lease_seconds=config.jobs.lease_seconds),
+            renew_every=config.jobs.renew_every,
+        ),
     )
 
 

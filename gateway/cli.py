@@ -12,7 +12,7 @@ from typing import Annotated
 import orjson
 import typer
 
-from gateway import cli_delivery, cli_imports, cli_sources
+from gateway import cli_delivery, cli_exports, cli_imports, cli_jobs, cli_sources
 from gateway.cli_options import ConfigOption, open_gateway
 from gateway.cloudevents import to_cloudevent
 
@@ -26,6 +26,8 @@ app.add_typer(contracts_app, name="contracts")
 cli_imports.register(app)
 cli_sources.register(app)
 cli_delivery.register(app)
+cli_jobs.register(app)
+cli_exports.register(app)
 
 
 @app.command()

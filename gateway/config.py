@@ -23,6 +23,8 @@ from pydantic import (
 
 from gateway.delivery.settings import DestinationConfig, PlatformEventsConfig
 from gateway.errors import ConfigError
+from gateway.exports.settings import ExportConfig
+from gateway.jobs.settings import JobsConfig
 
 DATABASE_URL_ENV = "GATEWAY_DATABASE_URL"
 
@@ -199,6 +201,8 @@ class GatewayConfig(Section):
     sources: dict[str, SourceConfig] = {}
     destinations: dict[str, DestinationConfig] = {}
     platform_events: PlatformEventsConfig = PlatformEventsConfig()
+    exports: dict[str, ExportConfig] = {}
+    jobs: JobsConfig = JobsConfig()
 
 
 def load_config(path: Path | str) -> GatewayConfig:

@@ -160,3 +160,11 @@ class LegacyTimeout(LegacyUnavailable):
 
 class UnknownDelivery(DeliveryError):
     """No delivery (or dead letter) has the id an operator gave."""
+
+
+class ExportError(GatewayError):
+    """A scheduled file export could not write a day's file; the message names the day and why."""
+
+
+class UnknownJob(GatewayError):
+    """No scheduled job (or export) has the name an operator gave."""
