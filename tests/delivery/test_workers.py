@@ -1,0 +1,114 @@
+"""Worker processes: a killed worker loses nothing; two workers never send one delivery at once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from gateway.store.sql import SqlEventStore, open_store
+from tests.conftest import require_postgres, reset_postgres_schema
+from tests.delivery.ledger import POSTING_TYPES, all_delivered, append_deposits
+from tests.delivery.legacy_sim import ROOT, TOKEN, LegacySim
+
+GATEWAY = str(Path(sys.executable).parent / "gateway")
+
+
+def worker_config(tmp_path: Path, database_url: str) -> Path:
+    destination: dict[str, Any] = {
+        "adapter": "adapters.gl:LedgerDestination", "base_url_env": "GL_BASE_URL",
+        "auth": {"scheme": "bearer", "token_env": "GL_TOKEN"}, "events": POSTING_TYPES,
+        "idempotency_header": "X-Idempotency-Key", "timeout_seconds": 1, "lease_seconds": 3,
+        "max_in_flight": 16, "run_length": 4,
+        "retry": {"delays_seconds": [0.05, 0.1], "stop_after_attempts": 100},
+    }  # fmt: skip
+    path = tmp_path / "config.yaml"
+    config = {"database": {"url": database_url}, "log": {"level": "WARNING"},
+              "destinations": {"gl": destination}}  # fmt: skip
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def start_worker(config: Path, sim: LegacySim, name: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "GL_BASE_URL": sim.base_url, "GL_TOKEN": TOKEN}
+    env.pop("GATEWAY_DATABASE_URL", None)
+    return subprocess.Popen(
+        [GATEWAY, "workers", "--config", str(config), "--worker-id", name],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def wait_for(condition: Any, *, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        process.wait(20)
+
+
+def test_a_worker_killed_mid_delivery_loses_nothing(
+    store: SqlEventStore, database_url: str, tmp_path: Path, sim: LegacySim
+) -> None:
+    append_deposits(store, accounts=20, per_account=10)
+    sim.chaos(delay=0.05)  # slow answers: the kill lands with deliveries in flight
+    config = worker_config(tmp_path, database_url)
+    first = start_worker(config, sim, "first")
+    assert wait_for(lambda: len(sim.postings()) >= 20, timeout=30)
+    first.send_signal(signal.SIGKILL)
+    first.wait(10)
+    leased = (
+        store.engine.connect()
+        .exec_driver_sql("SELECT COUNT(*) FROM deliveries WHERE lease_owner = 'first'")
+        .scalar_one()
+    )
+    assert leased > 0  # it died holding leases
+    second = start_worker(config, sim, "second")
+    try:
+        assert wait_for(lambda: all_delivered(store, 200), timeout=60)
+    finally:
+        stop(second)
+    refs = {p["ref"] for p in sim.postings()}
+    assert len(refs) == 200
+    keys: dict[str, set[str]] = {}
+    for posting in sim.postings():
+        keys.setdefault(posting["ref"], set()).add(posting["key"])
+    assert all(len(k) == 1 for k in keys.values())
+
+
+@pytest.mark.postgres
+def test_two_workers_on_postgresql_never_send_one_delivery_at_once(
+    tmp_path: Path, sim: LegacySim
+) -> None:
+    require_postgres()
+    url = reset_postgres_schema()
+    store = open_store(url)
+    append_deposits(store, accounts=100, per_account=5)
+    sim.chaos(delay=0.01)
+    config = worker_config(tmp_path, url)
+    workers = [start_worker(config, sim, name) for name in ("left", "right")]
+    try:
+        assert wait_for(lambda: all_delivered(store, 500), timeout=60)
+    finally:
+        for worker in workers:
+            stop(worker)
+    assert sim.stats()["overlaps"] == 0
+    postings = sim.postings()
+    assert len({p["ref"] for p in postings}) == 500
+    with store.engine.connect() as conn:
+        owners = conn.exec_driver_sql("SELECT DISTINCT worker FROM delivery_attempts").all()
+    assert {o[0] for o in owners} == {"left", "right"}  # both shared the work
+    store.engine.dispose()
