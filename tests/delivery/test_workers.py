@@ -70,11 +70,10 @@ def test_a_worker_killed_mid_delivery_loses_nothing(
     assert wait_for(lambda: len(sim.postings()) >= 20, timeout=30)
     first.send_signal(signal.SIGKILL)
     first.wait(10)
-    leased = (
-        store.engine.connect()
-        .exec_driver_sql("SELECT COUNT(*) FROM deliveries WHERE lease_owner = 'first'")
-        .scalar_one()
-    )
+    with store.engine.connect() as conn:
+        leased = conn.exec_driver_sql(
+            "SELECT COUNT(*) FROM deliveries WHERE lease_owner = 'first'"
+        ).scalar_one()
     assert leased > 0  # it died holding leases
     second = start_worker(config, sim, "second")
     try:
