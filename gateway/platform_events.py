@@ -119,8 +119,16 @@ def _append_once(store: SqlEventStore, events: list[PlatformEvent]) -> list[Appe
             for offset, e in enumerate(group):
                 positions[e.command_id] = first + offset
         tx.record_commands([_record(e, positions[e.command_id]) for e in fresh.values()])
-    return [Appended(e.cloudevent_id, positions.get(e.command_id), e.command_id not in positions
-                     or _repeat(e, fresh)) for e in events]  # fmt: skip
+    return [
+        Appended(e.cloudevent_id, positions.get(e.command_id) or _recorded(store, e.command_id),
+                 e.command_id not in positions or _repeat(e, fresh))
+        for e in events
+    ]  # fmt: skip
+
+
+def _recorded(store: SqlEventStore, command_id: str) -> int | None:
+    record = store.get_command(command_id)
+    return None if record is None else record.first_position
 
 
 def _repeat(event: PlatformEvent, fresh: dict[str, PlatformEvent]) -> bool:
