@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint typecheck format bench clean
+.PHONY: run sim test check lint typecheck format bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +14,9 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/gateway run --config config.yaml
+
+sim: $(STAMP)  # simulated GL and CRM for `make run` (README: watching deliveries)
+	$(BIN)/python -m examples.legacy_sim --port 8090 --unavailable 0.3 --timeout 0.05 --drop 0.05
 
 test: $(STAMP)
 	$(BIN)/pytest -q
