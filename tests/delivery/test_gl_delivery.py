@@ -31,8 +31,10 @@ def test_every_posting_reaches_a_misbehaving_gl_in_order_per_account(
     append_deposits(store, accounts=500, per_account=20)
     sim.chaos(unavailable=0.3, timeout=0.05, drop=0.05, throttle=0.02, retry_after=0,
               hang_seconds=0.6)  # fmt: skip
-    config = gl_config(database_url, timeout_seconds=0.5, max_in_flight=64, lease_seconds=5,
-                       retry={"delays_seconds": [0.05, 0.1, 0.2, 0.4], "stop_after_attempts": 200})  # fmt: skip
+    retry = {"delays_seconds": [0.05, 0.1, 0.2, 0.4], "stop_after_attempts": 200}
+    config = gl_config(
+        database_url, timeout_seconds=0.5, max_in_flight=64, lease_seconds=5, retry=retry
+    )
     engine = gl_engine(store, config, sim.base_url)
     outage_started = time.monotonic()
     sim.outage(2.0)

@@ -28,9 +28,9 @@ def test_an_opened_account_becomes_crm_json() -> None:
 
 
 def test_other_events_are_not_for_crm() -> None:
+    frozen = stored("AccountFrozen", {"account_no": "1", "effective_on": "2026-01-01"})
     with pytest.raises(TranslationFailed):
-        translate_account_opened(stored("AccountFrozen", {"account_no": "1",
-                                                          "effective_on": "2026-01-01"}))  # fmt: skip
+        translate_account_opened(frozen)
 
 
 @pytest.mark.parametrize(

@@ -47,9 +47,15 @@ def test_each_money_movement_posts_to_its_gl_account_and_side(
     assert len(body["narrative"]) == 40
 
 
-@pytest.mark.parametrize(("kind", "gl_account", "side"),
-                         [("DEPOSIT", "2100-DEP", "DR"), ("FEE", "4100-FEE", "DR"),
-                          ("INTEREST", "5100-INT", "CR"), ("WITHDRAWAL", "2100-DEP", "CR")])  # fmt: skip
+REVERSALS = [
+    ("DEPOSIT", "2100-DEP", "DR"),
+    ("FEE", "4100-FEE", "DR"),
+    ("INTEREST", "5100-INT", "CR"),
+    ("WITHDRAWAL", "2100-DEP", "CR"),
+]
+
+
+@pytest.mark.parametrize(("kind", "gl_account", "side"), REVERSALS)
 def test_a_reversal_posts_the_other_side_to_the_same_account_under_its_own_ref(
     kind: str, gl_account: str, side: str
 ) -> None:
