@@ -22,6 +22,7 @@ from gateway.delivery.engine import DeliveryEngine
 from gateway.delivery.replay import ReplayRange, replay
 from gateway.delivery.report import delivery_sla_source
 from gateway.errors import GatewayError
+from gateway.exports.report import export_sla_source
 from gateway.sla import SlaLine, report
 
 deliveries_app = typer.Typer(help="Outbound deliveries and their attempts.", no_args_is_help=True)
@@ -154,7 +155,8 @@ def sla_report(config: ConfigOption = DEFAULT_CONFIG) -> None:
     try:
         engine = _engine(gateway)
         source = delivery_sla_source(engine.destinations, engine.disabled)
-        lines = report(gateway.store, [source], now=time.time())
+        exported = export_sla_source(list(gateway.exports.values()))
+        lines = report(gateway.store, [source, exported], now=time.time())
     finally:
         gateway.close()
     typer.echo(f"{'name':<12}{'p50':>9}{'p95':>9}{'p99':>9}{'breaches':>10}{'pages':>7}"

@@ -80,6 +80,10 @@ def exports_rerun(job: str, day: DayArgument, config: ConfigOption = DEFAULT_CON
     business_day = _day(day)
     gateway = open_gateway(config)
     export = _export(gateway, job)
+    if business_day > export.days.last_closed(datetime.now(UTC)):
+        gateway.close()
+        typer.echo(f"error: business day {business_day} has not ended yet", err=True)
+        raise typer.Exit(2)
     try:
         outcome = runner_of(gateway).run(
             f"export:{job}", lambda: _written(export, business_day), due_at=time.time(),

@@ -7,9 +7,11 @@ from fastapi import FastAPI
 from gateway.api import (
     commands,
     deliveries,
+    exports,
     feed,
     health,
     imports,
+    jobs,
     platform_events,
     stream,
     webhooks,
@@ -30,5 +32,7 @@ def create_app(gateway: Gateway) -> FastAPI:
     for module in (health, stream, feed, commands, imports, webhooks):
         app.include_router(module.router)
     for module in (platform_events, deliveries):
+        app.include_router(module.router)
+    for module in (jobs, exports):
         app.include_router(module.router)
     return app

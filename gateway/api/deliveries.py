@@ -20,6 +20,7 @@ from gateway.delivery.destination import subscription_for
 from gateway.delivery.replay import ReplayRange, replay
 from gateway.delivery.report import delivery_sla_source
 from gateway.errors import UnknownDelivery
+from gateway.exports.report import export_sla_source
 from gateway.sla import report
 
 router = APIRouter(tags=["deliveries"])
@@ -107,4 +108,6 @@ def sla(gateway: GatewayDep) -> list[dict[str, Any]]:
     if engine is None:
         return []
     source = delivery_sla_source(engine.destinations, engine.disabled)
-    return [asdict(line) for line in report(gateway.store, [source], now=engine.clock())]
+    exported = export_sla_source(list(gateway.exports.values()))
+    lines = report(gateway.store, [source, exported], now=engine.clock())
+    return [asdict(line) for line in lines]

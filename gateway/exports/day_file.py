@@ -1,86 +1,80 @@
-"""One business day's file: its totals from the index, then header, ordered records, trailer.
+"""One business day's file: header, its records in file order, trailer, with control totals.
 
-Records are read from the index in file order, a page at a time, so memory stays flat.
+Totals are counted as records are gathered, so the header can state them before the records.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import date
 
 from gateway.errors import ExportError
-from gateway.exports.port import ExportFormat, FileSummary
-from gateway.store.sql import SqlEventStore
+from gateway.exports.port import ExportFormat, FileEntry, FileSummary
+from gateway.exports.sorting import Item
 
-PAGE = 20_000
-ORDER = "sort_key, happened_at, position"
+CHUNK = 5000
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DayTotals:
-    """What the index holds for a day: the control totals and any record it could not render."""
+    """What a day's file will hold: record count, net total, position range, unwritable events."""
 
-    record_count: int
-    net_total_minor: int
-    first_position: int | None
-    last_position: int | None
-    problems: tuple[tuple[int, str], ...] = ()
+    record_count: int = 0
+    net_total_minor: int = 0
+    first_position: int | None = None
+    last_position: int | None = None
+    problems: list[tuple[int, str]] = field(default_factory=list)
+
+    def add(self, entry: FileEntry, position: int) -> None:
+        if entry.problem is not None:
+            self.problems.append((position, entry.problem))
+            return
+        self.record_count += 1
+        self.net_total_minor += entry.amount_minor
+        if self.first_position is None or position < self.first_position:
+            self.first_position = position
+        if self.last_position is None or position > self.last_position:
+            self.last_position = position
+
+    def refusal(self, job: str, day: date) -> str | None:
+        """Why the day's file cannot be written, or None."""
+        if not self.problems:
+            return None
+        listed = "; ".join(f"position {p}: {why}" for p, why in sorted(self.problems)[:5])
+        return f"export {job} for {day}: events cannot be written: {listed}"
+
+    def refuse_problems(self, job: str, day: date) -> None:
+        refusal = self.refusal(job, day)
+        if refusal is not None:
+            raise ExportError(refusal)
 
 
-def day_totals(store: SqlEventStore, job: str, day: date) -> DayTotals:
-    key = (job, day.isoformat())
-    rows = store.fetch(
-        "SELECT COUNT(*), COALESCE(SUM(amount_minor), 0), MIN(position), MAX(position) "
-        "FROM export_entries WHERE job = ? AND business_day = ?",
-        key,
-    )
-    count, net, first, last = rows[0]
-    problems = store.fetch(
-        "SELECT position, problem FROM export_entries WHERE job = ? AND business_day = ? "
-        "AND problem IS NOT NULL ORDER BY position LIMIT 20",
-        key,
-    )
-    return DayTotals(int(count), int(net), first, last, tuple((p[0], p[1]) for p in problems))
+def as_item(day: str, entry: FileEntry, position: int) -> Item:
+    return (day, entry.sort_key, position, entry.amount_minor, entry.record, entry.problem)
 
 
-def refuse_problems(job: str, day: date, totals: DayTotals) -> None:
-    if totals.problems:
-        listed = "; ".join(f"position {p}: {why}" for p, why in totals.problems[:5])
-        raise ExportError(f"export {job} for {day}: events cannot be written: {listed}")
-
-
-def file_chunks(
-    store: SqlEventStore, job: str, fmt: ExportFormat, summary: FileSummary
-) -> Iterator[bytes]:
-    """The whole file, a chunk per page; the records must add up to the summary's totals."""
+def file_chunks(fmt: ExportFormat, summary: FileSummary, items: Iterable[Item]) -> Iterator[bytes]:
+    """The whole file a chunk at a time; the records must add up to the summary's totals."""
     end = fmt.line_end
     header = fmt.header(summary)
     if header is not None:
         yield header + end
     count = net = 0
-    for page in _ordered_pages(store, job, summary.business_day):
-        count += len(page)
-        net += sum(amount for _, amount in page)
-        yield b"".join([record + end for record, _ in page])
+    chunk: list[bytes] = []
+    for item in items:
+        record = item[4]
+        if record is None:
+            raise ExportError(f"{summary.business_day}: position {item[2]} cannot be written")
+        chunk.append(record + end)
+        count += 1
+        net += item[3]
+        if len(chunk) == CHUNK:
+            yield b"".join(chunk)
+            chunk = []
+    yield b"".join(chunk)
     if (count, net) != (summary.record_count, summary.net_total_minor):
-        raise ExportError(f"export {job} for {summary.business_day}: records changed mid-write")
+        raise ExportError(f"{summary.business_day}: records do not add up to the totals")
     trailer = fmt.trailer(summary)
     if trailer is not None:
         yield trailer + end
-
-
-def _ordered_pages(store: SqlEventStore, job: str, day: date) -> Iterator[list[tuple[bytes, int]]]:
-    """(record, amount) in file order; each page resumes after the last key of the one before."""
-    where = "job = ? AND business_day = ?"
-    first = f"SELECT {ORDER}, record, amount_minor FROM export_entries WHERE {where}"
-    rows = store.fetch(f"{first} ORDER BY {ORDER} LIMIT ?", (job, day.isoformat(), PAGE))
-    while rows:
-        yield [(bytes(r[3]), int(r[4])) for r in rows]
-        if len(rows) < PAGE:
-            return
-        last = rows[-1]
-        rows = store.fetch(
-            f"{first} AND ({ORDER}) > (?, ?, ?) ORDER BY {ORDER} LIMIT ?",
-            (job, day.isoformat(), last[0], last[1], last[2], PAGE),
-        )

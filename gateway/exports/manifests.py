@@ -13,8 +13,8 @@ from typing import Any
 from gateway.store.sql import SqlEventStore
 
 COLUMNS = (
-    "job, business_day, file_name, marker_name, first_position, last_position, "
-    "through_position, record_count, net_total_minor, sha256, size_bytes, created_at, "
+    "job, business_day, file_name, marker_name, first_position, last_position, scan_from, "
+    "scan_to, through_position, record_count, net_total_minor, sha256, size_bytes, created_at, "
     "first_exported_at, exported_at, exports, late_count, late_first_position, "
     "late_last_position"
 )
@@ -28,6 +28,8 @@ class Manifest:
     marker_name: str
     first_position: int | None
     last_position: int | None
+    scan_from: int
+    scan_to: int
     through_position: int
     record_count: int
     net_total_minor: int

@@ -27,7 +27,7 @@ def export_status(job: ExportJob, *, now: datetime) -> dict[str, Any]:
         "job": job.name,
         "folder": str(job.folder),
         "schedule": job.config.schedule.cron if job.config.schedule else None,
-        "position": job.index.position(),
+        "position": job.ledger.position(),
         "pending_days": [d.isoformat() for d in job.days_due(now)],
         "late": [
             {

@@ -25,8 +25,9 @@ from gateway.domain.postings import (
     WithdrawFunds,
 )
 from gateway.exports.engine import ExportJob
+from gateway.exports.port import ExportFormat
 from gateway.exports.settings import ExportConfig
-from gateway.store import NewEvent
+from gateway.store import NewEvent, StreamAppend
 from gateway.store.sql import SqlEventStore, open_store
 
 MOVEMENTS = ["FundsDeposited", "FundsWithdrawn", "FeeCharged", "InterestCredited",
@@ -66,9 +67,9 @@ class Bank:
     clock: Clock
     folder: Path
 
-    def stmt(self, **overrides: Any) -> ExportJob:
+    def stmt(self, *, fmt: ExportFormat | None = None, **overrides: Any) -> ExportJob:
         config = stmt_config(self.folder, **overrides)
-        return ExportJob("stmt", config, StatementFile(), self.store, clock=self.clock)
+        return ExportJob("stmt", config, fmt or StatementFile(), self.store, clock=self.clock)
 
     def open(self, account_no: str, currency: str = "EUR") -> None:
         self.handle(
@@ -132,3 +133,23 @@ def open_bank(database_url: str, folder: Path) -> Bank:
     clock = Clock()
     store = open_store(database_url, clock=clock)
     return Bank(store, CommandBus(store), clock, folder)
+
+
+def append_deposits(store: SqlEventStore, *, value_date: date, count: int, accounts: int) -> None:
+    """`count` deposits of one value date spread over `accounts` accounts, in batches."""
+    batch: list[StreamAppend] = []
+    for n in range(count):
+        account, version = f"{n % accounts:012d}", n // accounts
+        data = {"account_no": account, "posting_ref": f"T{n:09d}",
+                "amount": {"amount": f"{n % 997 + 1}.25", "currency": "EUR"},
+                "value_date": value_date.isoformat(), "narrative": "SALARY"}  # fmt: skip
+        batch.append(
+            StreamAppend(f"account-{account}", version, [NewEvent("FundsDeposited", data, 2)])
+        )
+        if len(batch) == 5000:
+            with store.transaction() as tx:
+                tx.append(batch)
+            batch = []
+    if batch:
+        with store.transaction() as tx:
+            tx.append(batch)

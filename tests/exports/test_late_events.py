@@ -34,7 +34,7 @@ def test_a_posting_for_an_exported_day_is_reported_as_late(bank: Bank) -> None:
     bank.clock.set("2026-03-05T22:05:00Z")
     report = bank.stmt().run()
 
-    assert report.late == {DAY: 1}
+    assert report.late == {"2026-03-04": 1}
     manifest = load_manifest(bank.store, "stmt", DAY)
     assert manifest is not None
     assert (manifest.late_count, manifest.late_first_position) == (1, late_position)

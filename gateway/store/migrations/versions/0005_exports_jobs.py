@@ -17,8 +17,6 @@ depends_on = None
 # Moments are UTC epoch seconds (double precision), as in the delivery tables.
 Moment = sa.Float(precision=53)
 Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-# Export files are sorted by account byte for byte: PostgreSQL must not sort by locale.
-SortKey = sa.String(64).with_variant(sa.String(64, collation="C"), "postgresql")
 
 
 def upgrade() -> None:
@@ -60,22 +58,14 @@ def _exports() -> None:
         sa.Column("position", Id, nullable=False),
         sa.Column("updated_at", Moment, nullable=False),
     )
-    # Each exported event's detail record under its business day, clustered in file order:
-    # a day's file is one ordered range scan, whatever order the feed brought the events in.
+    # Events a run set aside for a day it was not writing: future value dates, refused days,
+    # late arrivals. The bulk of a day is read from the feed when its file is written.
     op.create_table(
         "export_entries",
         sa.Column("job", sa.String(64), nullable=False),
         sa.Column("business_day", sa.String(10), nullable=False),
-        sa.Column("sort_key", SortKey, nullable=False),
-        sa.Column("happened_at", sa.String(32), nullable=False),
         sa.Column("position", Id, nullable=False),
-        sa.Column("amount_minor", sa.BigInteger, nullable=False),
-        sa.Column("record", sa.LargeBinary),
-        sa.Column("problem", sa.Text),
-        sa.PrimaryKeyConstraint(
-            "job", "business_day", "sort_key", "happened_at", "position", name="pk_export_entries"
-        ),
-        sqlite_with_rowid=False,
+        sa.PrimaryKeyConstraint("job", "business_day", "position", name="pk_export_entries"),
     )
     op.create_table(
         "export_manifests",
@@ -85,6 +75,10 @@ def _exports() -> None:
         sa.Column("marker_name", sa.String(200), nullable=False),
         sa.Column("first_position", Id),
         sa.Column("last_position", Id),
+        # The feed range the first writing run read (a rerun reads it again) and the position
+        # up to which the file holds every event of its day.
+        sa.Column("scan_from", Id, nullable=False),
+        sa.Column("scan_to", Id, nullable=False),
         sa.Column("through_position", Id, nullable=False),
         sa.Column("record_count", sa.Integer, nullable=False),
         sa.Column("net_total_minor", sa.BigInteger, nullable=False),
