@@ -29,7 +29,8 @@ def create_app(gateway: Gateway) -> FastAPI:
     )
     app.state.gateway = gateway
     install_problem_handlers(app)
-    for module in (health, stream, feed, commands, imports, webhooks):
+    # Webhooks first: routes are matched in order, and theirs is the busiest.
+    for module in (webhooks, health, stream, feed, commands, imports):
         app.include_router(module.router)
     for module in (platform_events, deliveries):
         app.include_router(module.router)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
+from prometheus_client import Histogram
 from starlette.concurrency import run_in_threadpool
 
 from gateway.commands import CommandBus, Envelope
@@ -18,6 +19,11 @@ from gateway.errors import StoreError
 from gateway.store.port import CommandRecord
 
 MAX_GROUP = 256
+GROUP_SIZES = Histogram(
+    "gateway_webhook_group_size",
+    "Webhook commands committed together in one transaction",
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
+)
 
 
 class GroupCommitter:
@@ -42,6 +48,7 @@ class GroupCommitter:
             while self._waiting:
                 group = self._waiting[: self.max_group]
                 del self._waiting[: self.max_group]
+                GROUP_SIZES.observe(len(group))
                 try:
                     records = await run_in_threadpool(self.commit, [e for e, _ in group])
                 except Exception as exc:  # every caller of the group hears of the failure
