@@ -25,6 +25,7 @@ from gateway.webhooks import WebhookInbox, webhook_sources
 from schedules import JobSpec, build_scheduler
 from schedules.exports import export_jobs
 from schedules.imports import import_jobs
+from schedules.polling import poll_jobs
 
 
 @dataclass
@@ -47,8 +48,10 @@ class Gateway:
 
     def scheduled_jobs(self) -> list[JobSpec]:
         """Every job `gateway run` schedules: imports, arrival SLAs, polls, sweeps, exports."""
-        return import_jobs(self.imports, self.batch_sources, clock=utc_now) + export_jobs(
-            self.exports
+        return (
+            import_jobs(self.imports, self.batch_sources, clock=utc_now)
+            + poll_jobs(self.polling.pollers)
+            + export_jobs(self.exports)
         )
 
     def start(self) -> None:
