@@ -67,7 +67,8 @@ def _import_one(
         typer.echo(f"error: {path} is not a file", err=True)
         raise typer.Exit(2)
     result = gateway.imports.import_file(batch, path, progress=progress)
-    if path.resolve().parent == batch.config.landing.resolve():
+    in_landing = path.resolve().parent == batch.config.landing.resolve()
+    if in_landing and result.record.status != "running":  # another process is importing it
         landing.settle(path, result)
     return result
 

@@ -79,6 +79,18 @@ class AccountState:
     def money(self, amount: Decimal) -> Money:
         return Money(amount=amount, currency=self.currency)
 
+    def with_postings(
+        self, *, balance: Decimal, postings: PersistentMap[str, PostingRecord]
+    ) -> AccountState:
+        """`replace(self, balance=..., postings=...)` at a third of its cost: every posting of
+        a file import takes this step, and `replace` inspects the fields each time."""
+        return AccountState(
+            account_no=self.account_no, customer_no=self.customer_no, product=self.product,
+            currency=self.currency, opened_on=self.opened_on, branch=self.branch,
+            status=self.status, balance=balance, held=self.held, postings=postings,
+            holds=self.holds, cards=self.cards,
+        )  # fmt: skip
+
 
 def refuse_when_closed(state: AccountState, action: str) -> None:
     if state.status is AccountStatus.CLOSED:

@@ -17,10 +17,12 @@ CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 
 def _exact_amount(value: Any) -> Decimal:
     """Accept Decimal, int or a decimal string; refuse floats, NaN, infinities and sub-cents."""
-    if isinstance(value, bool | float) or not isinstance(value, Decimal | int | str):
+    if type(value) is not Decimal and (
+        isinstance(value, bool | float) or not isinstance(value, Decimal | int | str)
+    ):
         raise ValueError(f"an amount must be a Decimal, int or decimal string, not {value!r}")
     try:
-        amount = Decimal(value)
+        amount = value if type(value) is Decimal else Decimal(value)
         if not amount.is_finite():
             raise ValueError(f"{value!r} is not a finite amount")
         cents = amount.quantize(CENT)

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from math import isqrt
-from typing import TypeVar
+from typing import TypeVar, overload
 
 K = TypeVar("K")
 V = TypeVar("V")
+T = TypeVar("T")
 
 _SMALL = 32
+_MISSING: object = object()
 
 
 class PersistentMap(Mapping[K, V]):
@@ -41,6 +43,19 @@ class PersistentMap(Mapping[K, V]):
         if key in self._recent:
             return self._recent[key]
         return self._base[key]
+
+    @overload
+    def get(self, key: K, /) -> V | None: ...
+
+    @overload
+    def get(self, key: K, default: V | T, /) -> V | T: ...
+
+    def get(self, key: K, default: object = None, /) -> object:
+        """Without `Mapping.get`'s raise-and-catch of KeyError: deciders look up every posting."""
+        found = self._recent.get(key, _MISSING)
+        if found is _MISSING:
+            found = self._base.get(key, _MISSING)
+        return default if found is _MISSING else found
 
     def __contains__(self, key: object) -> bool:
         return key in self._recent or key in self._base

@@ -20,9 +20,11 @@ from typing import BinaryIO
 
 from gateway.commands import BatchOutcome, CommandBus, Envelope
 from gateway.config import BatchSourceConfig, parse_reject_limit
+from gateway.imports.collector import fewer_collections
 from gateway.imports.ledger import Claim, ImportLedger, ImportRecord
 from gateway.imports.ports import BatchAdapter, FileRejected, RecordRejected, SourceRecord
 from gateway.imports.quarantine import NewReject, Quarantine
+from gateway.store.port import CommandRecord
 from gateway.store.sql import Clock, StoreTransaction, utc_now
 
 log = logging.getLogger(__name__)
@@ -64,12 +66,41 @@ class EnvelopeSummary:
     first_refusals: list[str] | None = None
 
 
-def file_digest(path: Path) -> tuple[str, int]:
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """Records of pass 2 handled in one transaction, up to and including record `last`."""
+
+    envelopes: list[Envelope]
+    origins: list[SourceRecord]  # the record each envelope came from, by index
+    rejects: list[NewReject]
+    last: int
+
+    def refused_by_domain(self, rejected: list[CommandRecord]) -> list[NewReject]:
+        """Quarantine rows for the commands the domain refused, with their records' bytes."""
+        if not rejected:
+            return []
+        origin = {
+            str(envelope.command.command_id): record
+            for envelope, record in zip(self.envelopes, self.origins, strict=True)
+        }
+        return [
+            NewReject(
+                origin[r.command_id].number, origin[r.command_id].raw, r.code or "rejected",
+                r.reason or "", None, r.command_id,
+            )
+            for r in rejected
+        ]  # fmt: skip
+
+
+def file_digest(path: Path, *, name_key: str = "") -> tuple[str, int]:
+    """SHA-256 of the content (then of the adapter's `name_key`, when it has one), and size."""
     digest, size = hashlib.sha256(), 0
     with path.open("rb") as stream:
         while block := stream.read(1 << 20):
             digest.update(block)
             size += len(block)
+    if name_key:
+        digest.update(b"\x00name:" + name_key.encode())
     return digest.hexdigest(), size
 
 
@@ -98,7 +129,7 @@ class ImportEngine:
         return self.run(source, path, claim.record, progress=progress)
 
     def claim(self, source: BatchSource, path: Path) -> Claim:
-        sha256, size = file_digest(path)
+        sha256, size = file_digest(path, name_key=source.adapter.name_key(path.name))
         return self._claim(source, path.name, sha256, size)
 
     def run(
@@ -107,11 +138,11 @@ class ImportEngine:
     ) -> ImportResult:  # fmt: skip
         """Run a claimed import to its end: completed, or failed with its reason."""
         try:
-            with path.open("rb") as stream:
+            with fewer_collections(), path.open("rb") as stream:
                 summary = self._check_envelope(source, stream, path.name)
             self.ledger.set_records(record.id, summary.records)
             self._enforce_limit(source, summary.refused, summary.records, summary.first_refusals)
-            with path.open("rb") as stream:
+            with fewer_collections(), path.open("rb") as stream:
                 self._apply(source, stream, path.name, record, summary.records, progress)
         except (FileRejected, ImportFailed) as exc:
             self._fail(record.id, str(exc))
@@ -184,28 +215,26 @@ class ImportEngine:
     ) -> None:  # fmt: skip
         refused = record.rejected
         lease = timedelta(seconds=source.config.lease_seconds)
-        for envelopes, origins, rejects, last in self._chunks(
-            source, stream, name, after=record.checkpoint
-        ):
-            commit = partial(self._commit_chunk, import_id=record.id, rejects=rejects,
-                             origins=origins, last=last, lease=lease)  # fmt: skip
-            outcome = self.bus.handle_batch(envelopes, within=commit)
+        for chunk in self._chunks(source, stream, name, after=record.checkpoint):
+            commit = partial(self._commit_chunk, import_id=record.id, chunk=chunk, lease=lease)
+            outcome = self.bus.handle_batch(chunk.envelopes, within=commit)
             # Pass 1 already refused what needs no state; what the domain refuses here
             # (a currency that is not the account's) can still pass the limit mid-file.
-            refused += len(rejects) + len(outcome.rejected)
+            refused += len(chunk.rejects) + len(outcome.rejected)
             self._enforce_limit(source, refused, records, None)
             if progress is not None:
-                progress(last, records)
+                progress(chunk.last, records)
         with self.store.transaction() as tx:
             self.ledger.finish(tx, record.id, "completed", None)
 
     def _chunks(
         self, source: BatchSource, stream: BinaryIO, name: str, *, after: int
-    ) -> Iterator[tuple[list[Envelope], dict[str, SourceRecord], list[NewReject], int]]:
+    ) -> Iterator[Chunk]:
         envelopes: list[Envelope] = []
-        origins: dict[str, SourceRecord] = {}
+        origins: list[SourceRecord] = []  # the record each envelope came from
         rejects: list[NewReject] = []
         size, last = source.config.chunk_size, after
+        translate = source.adapter.translate
         for record in source.adapter.read(stream):
             if record.number <= after or record.kind != "detail":
                 continue
@@ -213,9 +242,9 @@ class ImportEngine:
             try:
                 if record.error is not None:
                     raise RecordRejected(record.error)
-                for envelope in source.adapter.translate(record, file_name=name):
+                for envelope in translate(record, file_name=name):
                     envelopes.append(envelope)
-                    origins[str(envelope.command.command_id)] = record
+                    origins.append(record)
             except RecordRejected as refused:
                 problem = refused.problem
                 rejects.append(
@@ -224,27 +253,21 @@ class ImportEngine:
                     )
                 )
             if len(envelopes) + len(rejects) >= size:
-                yield envelopes, origins, rejects, last
-                envelopes, origins, rejects = [], {}, []
+                yield Chunk(envelopes, origins, rejects, last)
+                envelopes, origins, rejects = [], [], []
         if envelopes or rejects or last > after:
-            yield envelopes, origins, rejects, last
+            yield Chunk(envelopes, origins, rejects, last)
 
     def _commit_chunk(
-        self, tx: StoreTransaction, outcome: BatchOutcome, *, import_id: int,
-        rejects: list[NewReject], origins: dict[str, SourceRecord], last: int, lease: timedelta,
+        self, tx: StoreTransaction, outcome: BatchOutcome, *, import_id: int, chunk: Chunk,
+        lease: timedelta,
     ) -> None:  # fmt: skip
-        refused = [
-            NewReject(
-                origins[r.command_id].number, origins[r.command_id].raw, r.code or "rejected",
-                r.reason or "", None, r.command_id,
-            )
-            for r in outcome.rejected
-        ]  # fmt: skip
-        self.quarantine.add(tx, import_id, [*rejects, *refused])
+        refused = chunk.refused_by_domain(outcome.rejected)
+        self.quarantine.add(tx, import_id, [*chunk.rejects, *refused])
         self.ledger.advance(
-            tx, import_id, checkpoint=last, accepted=outcome.accepted,
-            rejected=len(rejects) + len(refused), already_recorded=len(outcome.already_recorded),
-            events=outcome.events,
+            tx, import_id, checkpoint=chunk.last, accepted=outcome.accepted,
+            rejected=len(chunk.rejects) + len(refused),
+            already_recorded=len(outcome.already_recorded), events=outcome.events,
         )  # fmt: skip
         self.ledger.renew(tx, import_id, until=self.clock() + lease)
 

@@ -5,27 +5,26 @@ translate a record into commands. The engine knows no legacy format; adapters kn
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import Any, BinaryIO, Literal, Protocol
+from dataclasses import dataclass
+from typing import Any, BinaryIO, Literal, NamedTuple, Protocol
 
 from gateway.commands import Envelope
 
 RecordKind = Literal["header", "detail", "trailer"]
 
 
-@dataclass(frozen=True, slots=True)
-class SourceRecord:
-    """One record of a legacy file as its adapter read it.
+class SourceRecord(NamedTuple):
+    """One record of a legacy file as its adapter read it (a tuple: a file has millions).
 
-    `number` counts records from 1 (the line number for line-framed files, the data row
-    number for CSV). `error` is set when the record could not be decoded; `values` then
-    holds what could be read.
+    `number` counts records from 1 (the line number for line-framed files, the line a row
+    starts on for CSV, the header being line 1). `error` is set when the record could not be
+    decoded or validated; `values` then holds what could be read.
     """
 
     number: int
     raw: bytes
     kind: RecordKind
-    values: Mapping[str, Any] = field(default_factory=dict)
+    values: Mapping[str, Any] = {}  # shared default: read only, never mutated
     error: RecordProblem | None = None
 
 
@@ -70,6 +69,16 @@ class BatchAdapter(Protocol):
 
     def read(self, stream: BinaryIO) -> Iterator[SourceRecord]:
         """Stream the file's records, decoding each; memory stays flat."""
+        ...
+
+    def name_key(self, file_name: str) -> str:
+        """What of the file's name is part of its identity, besides its content ('' if nothing).
+
+        The claim is unique on source + SHA-256, so a renamed copy is not imported twice. That
+        is right when the records carry their own identity (CBS postings: TXN-REF); when the
+        name carries meaning (a statement's business date), the same rows under another date
+        are another file, and this key joins the content in the hash.
+        """
         ...
 
     def envelope_check(self, file_name: str) -> EnvelopeCheck:

@@ -6,10 +6,11 @@ Hot paths (batch append, feed reads) use driver SQL through SQLAlchemy's connect
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import create_engine, event
@@ -34,6 +35,27 @@ COMMAND_COLUMNS = (
     "command_id, type, stream_id, status, code, reason, first_position, last_position, "
     "source, source_ref, fingerprint, recorded_at"
 )
+
+
+class EncodedEvent(NamedTuple):
+    """An event about to be appended whose data and metadata are JSON bytes already.
+
+    The command bus's batch path serialises each event once, straight from its model.
+    """
+
+    type: str
+    data: bytes
+    schema_version: int
+    metadata: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedAppend:
+    """`StreamAppend` of encoded events: valid only if the stream is at `expected_version`."""
+
+    stream_id: str
+    expected_version: int
+    events: Sequence[EncodedEvent]
 
 
 def utc_now() -> datetime:
@@ -167,6 +189,40 @@ class SqlEventStore:
         )
         return [decode_row(row) for row in rows]
 
+    def read_streams(self, stream_ids: Collection[str]) -> dict[str, list[StoredEvent]]:
+        """Every event of each stream, in version order; streams without events are left out.
+
+        One query per 500 streams: loading a batch's streams one by one costs a round trip each.
+        """
+        found: dict[str, list[StoredEvent]] = {}
+        for chunk in _chunks(sorted(set(stream_ids)), 500):
+            marks = ", ".join("?" * len(chunk))
+            rows = self.fetch(
+                f"SELECT {EVENT_COLUMNS} FROM events WHERE stream_id IN ({marks}) "
+                "ORDER BY stream_id, stream_version",
+                tuple(chunk),
+            )
+            for row in rows:
+                event = decode_row(row)
+                found.setdefault(event.stream_id, []).append(event)
+        return found
+
+    def load_snapshots(self, stream_ids: Collection[str]) -> dict[str, Snapshot]:
+        """The snapshot of each stream that has one, one query per 500 streams."""
+        found: dict[str, Snapshot] = {}
+        for chunk in _chunks(sorted(set(stream_ids)), 500):
+            marks = ", ".join("?" * len(chunk))
+            rows = self.fetch(
+                "SELECT stream_id, stream_version, schema_version, state FROM snapshots "
+                f"WHERE stream_id IN ({marks})",
+                tuple(chunk),
+            )
+            found.update(
+                (row[0], Snapshot(row[0], int(row[1]), int(row[2]), orjson.loads(row[3])))
+                for row in rows
+            )
+        return found
+
     def head_position(self) -> int:
         rows = self.fetch("SELECT COALESCE(MAX(position), 0) FROM events", ())
         return int(rows[0][0])
@@ -234,7 +290,7 @@ class StoreTransaction:
         self.store = store
         self.connection = connection
         self.recorded_at = timestamp(store.clock())
-        self.appends: list[StreamAppend] = []
+        self.appends: list[StreamAppend | EncodedAppend] = []
         self.command_ids: list[str] = []
         self._next_position: int | None = None
 
@@ -261,13 +317,37 @@ class StoreTransaction:
                      dumps(new.data), dumps(new.metadata), at)
                 )  # fmt: skip
             spans.append((first, position))
+        self._insert_events(rows, position)
+        return spans
+
+    def append_encoded(self, appends: Sequence[EncodedAppend]) -> list[tuple[int, int]]:
+        """`append` for events serialised already (the batch path); the same rules apply."""
+        self.appends.extend(appends)
+        position = self._claim_positions()
+        rows: list[tuple[Any, ...]] = []
+        spans: list[tuple[int, int]] = []
+        ids = new_event_ids(sum(len(a.events) for a in appends))
+        at = self.recorded_at
+        for append in appends:
+            first, stream_id, version = position + 1, append.stream_id, append.expected_version
+            for type_name, data, schema_version, metadata in append.events:
+                position += 1
+                version += 1
+                rows.append(
+                    (position, stream_id, version, next(ids), type_name, schema_version, data,
+                     metadata, at)
+                )  # fmt: skip
+            spans.append((first, position))
+        self._insert_events(rows, position)
+        return spans
+
+    def _insert_events(self, rows: list[tuple[Any, ...]], position: int) -> None:
         if rows:
             self.connection.exec_driver_sql(
                 self.store.sql(f"INSERT INTO events ({EVENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)"),
                 rows,
             )
         self._next_position = position
-        return spans
 
     def _claim_positions(self) -> int:
         """The last position taken; from here on this transaction owns the feed's tail.
@@ -304,7 +384,11 @@ class StoreTransaction:
             )
             for r in records
         ]
-        self.command_ids.extend(r.command_id for r in records)
+        self.record_command_rows(rows)
+
+    def record_command_rows(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """`record_commands` for rows in `COMMAND_COLUMNS` order, `recorded_at` filled in."""
+        self.command_ids.extend(row[0] for row in rows)
         if rows:
             self.connection.exec_driver_sql(
                 self.store.sql(
