@@ -69,10 +69,17 @@ class GatewayProcess:
                 self.kill()
 
 
-def start(config: Path, database_url: str, sink_url: str, log: Path) -> GatewayProcess:
+def start(
+    config: Path,
+    database_url: str,
+    sink_url: str,
+    log: Path,
+    *,
+    extra: dict[str, str] | None = None,
+) -> GatewayProcess:
     port = free_port()
     env = {**os.environ, "GATEWAY_DATABASE_URL": database_url, "SCALEOUT_API_KEY": API_KEY,
-           "SINK_URL": sink_url}  # fmt: skip
+           "SINK_URL": sink_url, **(extra or {})}  # fmt: skip
     with open(log, "wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "gateway", "run", "--config", str(config), "--port", str(port)],
