@@ -60,7 +60,7 @@ def parse_body(
     if kind == "json":
         return _json(body, charset)
     if kind == "form":
-        return _form(body, _codec(charset or default_charset))
+        return _form(body, charset=charset, default_charset=default_charset)
     return _xml(body)
 
 
@@ -83,16 +83,37 @@ def _json(body: bytes, charset: str | None) -> dict[str, Any]:
     return value
 
 
-def _form(body: bytes, codec: str) -> dict[str, Any]:
-    try:
-        text = body.decode(codec)
+def _form(body: bytes, *, charset: str | None, default_charset: str) -> dict[str, Any]:
+    """Fields of a form body, percent-escapes and raw bytes read in one charset.
+
+    The declared charset rules. Without one, the source's default applies, unless every field
+    is valid UTF-8 and some are not ASCII: legacy 8-bit text is practically never that, so it is
+    a sender that forgot to say UTF-8.
+    """
+    try:  # Latin-1 keeps each byte as one character: split first, decode afterwards
         pairs = parse_qsl(
-            text, keep_blank_values=True, encoding=codec, errors="strict",
+            body.decode("latin-1"), keep_blank_values=True, encoding="latin-1",
             max_num_fields=MAX_FORM_FIELDS,
         )  # fmt: skip
-    except (UnicodeDecodeError, ValueError) as exc:
+    except ValueError as exc:
+        raise InboundRefused(f"the form body cannot be read: {exc}") from None
+    raw = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in pairs]
+    codec = _codec(charset) if charset else _undeclared_codec(raw, _codec(default_charset))
+    try:
+        return {name.decode(codec): value.decode(codec) for name, value in raw}
+    except UnicodeDecodeError as exc:
         raise InboundRefused(f"the form body cannot be read as {codec}: {exc}") from None
-    return dict(pairs)
+
+
+def _undeclared_codec(raw: list[tuple[bytes, bytes]], default: str) -> str:
+    text = b"".join(name + value for name, value in raw)
+    if text.isascii():
+        return default
+    try:
+        text.decode("utf-8")
+    except UnicodeDecodeError:
+        return default
+    return "utf-8"
 
 
 def _xml(body: bytes) -> dict[str, Any]:

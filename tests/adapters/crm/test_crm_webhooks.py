@@ -171,3 +171,12 @@ def test_a_resent_rejected_message_gets_the_same_rejection(client: httpx.Client)
 
     assert first.text == again.text
     assert first_line(again) == "RESP_CD=10"
+
+
+def test_a_sender_that_forgets_to_declare_utf_8_is_still_read_right(
+    client: httpx.Client,
+) -> None:
+    answer = client.post("/webhooks/crm", data=crm_form("M1", NAME="Zoë Ångström"), auth=AUTH)
+
+    assert first_line(answer) == "RESP_CD=00"
+    assert events(client)[0]["data"]["name"] == "Zoë Ångström"  # type: ignore[index]
