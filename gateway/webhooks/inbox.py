@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from prometheus_client import Counter
@@ -115,7 +116,11 @@ class WebhookInbox:
                 errors=[{"field": "Idempotency-Key" if is_idempotency_key else "id",
                          "reason": "reused with a different payload"}],
             )  # fmt: skip
-        return source.adapter.reply(record) or record_reply(record)
+        own = source.adapter.reply(record)
+        if own is None:
+            return record_reply(record)
+        # The legacy system reads its own format; people and tools still find the command.
+        return replace(own, headers={"Location": f"/commands/{record.command_id}", **own.headers})
 
     def _key(self, source: WebhookSource, message: InboundMessage) -> tuple[str, bool]:
         """The legacy message id (or `webhook-id`) if there is one, else `Idempotency-Key`."""
