@@ -6,6 +6,7 @@ A manual run takes the job's database lease like a scheduled one: never two runs
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from typing import Annotated
 
 import orjson
@@ -44,18 +45,25 @@ def jobs_list(
         for status in statuses:
             typer.echo(orjson.dumps(status.as_dict()).decode())
         return
-    typer.echo(f"{'job':<22}{'schedule':<34}{'last run':<26}{'outcome':<11}{'next run':<27}holder")
+    typer.echo(f"{'job':<22}{'schedule':<34}{'last run':<22}{'outcome':<11}{'next run':<22}holder")
     for status in statuses:
         typer.echo(describe(status))
 
 
 def describe(status: JobStatus) -> str:
     last = status.last_run
-    started = last.as_dict()["started_at"] if last else "-"
+    started = _short(last.as_dict()["started_at"]) if last else "-"
     return (
-        f"{status.name:<22}{status.schedule[:33]:<34}{started:<26}"
-        f"{last.outcome if last else '-':<11}{status.next_run or '-':<27}{status.holder or '-'}"
+        f"{status.name:<22}{status.schedule[:33]:<34}{started:<22}"
+        f"{last.outcome if last else '-':<11}{_short(status.next_run):<22}{status.holder or '-'}"
     )
+
+
+def _short(moment: str | None) -> str:
+    """'2026-11-26T22:05:00+00:00' as '2026-11-26 22:05:00Z', in UTC."""
+    if moment is None:
+        return "-"
+    return datetime.fromisoformat(moment).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
 
 
 @jobs_app.command("run")

@@ -33,8 +33,13 @@ class JobSpec:
     run: Callable[[], object]
 
     def describe(self) -> str:
+        """`every 60s`, or a cron line and its zone: `cron 5 22 * * * Europe/London`."""
         if isinstance(self.trigger, IntervalTrigger):
             return f"every {self.trigger.interval_length:g}s"
+        if isinstance(self.trigger, CronTrigger):
+            fields = {field.name: str(field) for field in self.trigger.fields}
+            line = " ".join(fields[n] for n in ("minute", "hour", "day", "month", "day_of_week"))
+            return f"cron {line} {self.trigger.timezone}"
         return str(self.trigger)
 
     def next_run(self, now: datetime) -> datetime | None:

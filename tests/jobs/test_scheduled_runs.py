@@ -80,7 +80,7 @@ def test_the_board_shows_schedule_last_outcome_next_run_and_holder(
     assert stmt["last_outcome"] == "succeeded"
     assert stmt["last_run"]["detail"] == "wrote STMT_20260304.TXT"
     assert stmt["next_run"] == "2026-03-05T22:05:00+00:00"
-    assert stmt["schedule"].startswith("cron[")
+    assert stmt["schedule"] == "cron 5 22 * * * UTC"
     assert (cbs["schedule"], cbs["holder"], cbs["last_outcome"]) == (
         "every 60s",
         "gw-1:1",
