@@ -115,8 +115,12 @@ def opened(index: int) -> dict[str, object]:
 # --- the import, in a child process ----------------------------------------------------------
 
 
-def run_import(url: str, path: Path, chunk: int, profile: str | None) -> dict[str, object]:
+def run_import(
+    url: str, path: Path, chunk: int, profile: str | None, cache: int | None
+) -> dict[str, object]:
     command = [sys.executable, __file__, "--child", url, str(path), "--chunk", str(chunk)]
+    if cache is not None:
+        command += ["--state-cache", str(cache)]
     if profile:
         command += ["--profile", profile]
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
@@ -124,12 +128,15 @@ def run_import(url: str, path: Path, chunk: int, profile: str | None) -> dict[st
     return result
 
 
-def child(url: str, path: Path, chunk: int, profile: str | None) -> None:
+def child(url: str, path: Path, chunk: int, profile: str | None, cache: int | None) -> None:
     source_config = {
         "kind": "batch", "adapter": "adapters.cbs:postings_adapter", "landing": str(path.parent),
         "encoding": "cp037", "chunk_size": chunk, "lease_seconds": 600,
     }  # fmt: skip
-    gateway = build(parse_config({"database": {"url": url}, "sources": {"cbs": source_config}}))
+    config: dict[str, object] = {"database": {"url": url}, "sources": {"cbs": source_config}}
+    if cache is not None:
+        config["store"] = {"state_cache_size": cache}
+    gateway = build(parse_config(config))
     source = gateway.batch_sources["cbs"]
     started, cpu_started = time.perf_counter(), time.process_time()
     if profile:
@@ -191,7 +198,7 @@ def measure(args: argparse.Namespace, *, shuffled: bool) -> None:
         write_file(path, records=args.records, accounts=args.accounts, shuffled=shuffled)
         open_accounts(url, args.accounts)
         profile = f"{args.profile}.{'shuffled' if shuffled else 'sorted'}" if args.profile else None
-        result = run_import(url, path, args.chunk, profile)
+        result = run_import(url, path, args.chunk, profile, args.state_cache)
         raw, rows = measure_raw(db, Path(folder) / "raw.db", args.accounts, args.chunk)
     rate, ceiling = args.records / float(result["seconds"]), rows / raw  # type: ignore[arg-type]
     print(
@@ -213,10 +220,11 @@ def main() -> None:
     parser.add_argument("--order", choices=("sorted", "shuffled", "both"), default="both")
     parser.add_argument("--profile", help="write a cProfile of each import to FILE.<order>")
     parser.add_argument("--tmp", help="folder for the files and databases (default: system)")
+    parser.add_argument("--state-cache", type=int, help="store.state_cache_size (default 20000)")
     parser.add_argument("--child", nargs=2, metavar=("URL", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child[0], Path(args.child[1]), args.chunk, args.profile)
+        child(args.child[0], Path(args.child[1]), args.chunk, args.profile, args.state_cache)
         return
     accounts = min(args.accounts, args.records)
     args.accounts = accounts

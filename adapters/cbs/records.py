@@ -74,6 +74,9 @@ class PostingRecord(CbsRecord):
     the REV's own amount only counts in the trailer total. Zero is refused for every code.
     """
 
+    # The copybook's PIC X fields arrive trimmed by the codec: no second pass over each string.
+    model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=False)
+
     txn_ref: str = Field(alias="DTL-TXN-REF", min_length=1)
     account_no: str = Field(alias="DTL-ACCOUNT-NO", min_length=1)
     txn_code: TxnCode = Field(alias="DTL-TXN-CODE")

@@ -13,7 +13,7 @@ from enum import StrEnum
 from gateway.domain.cards import CardRecord
 from gateway.domain.errors import DomainRejection, RejectionCode
 from gateway.domain.money import Money
-from gateway.domain.persistent_map import PersistentMap
+from gateway.domain.persistent_map import PersistentMap, empty_map
 
 ZERO = Decimal("0.00")
 
@@ -67,9 +67,9 @@ class AccountState:
     status: AccountStatus = AccountStatus.OPEN
     balance: Decimal = ZERO
     held: Decimal = ZERO
-    postings: PersistentMap[str, PostingRecord] = field(default_factory=PersistentMap)
-    holds: PersistentMap[str, HoldRecord] = field(default_factory=PersistentMap)
-    cards: PersistentMap[str, CardRecord] = field(default_factory=PersistentMap)
+    postings: PersistentMap[str, PostingRecord] = field(default_factory=empty_map)
+    holds: PersistentMap[str, HoldRecord] = field(default_factory=empty_map)
+    cards: PersistentMap[str, CardRecord] = field(default_factory=empty_map)
 
     @property
     def available(self) -> Decimal:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from math import isqrt
-from typing import TypeVar, overload
+from typing import Any, TypeVar, overload
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -75,3 +75,12 @@ def _assemble(base: dict[K, V], recent: dict[K, V], length: int) -> PersistentMa
     new: PersistentMap[K, V] = PersistentMap.__new__(PersistentMap)
     new._base, new._recent, new._len = base, recent, length
     return new
+
+
+_EMPTY: PersistentMap[Any, Any] = PersistentMap()
+
+
+def empty_map() -> PersistentMap[Any, Any]:
+    """The one empty map: maps never change, so every state without entries can share it
+    (an account cache of 20,000 states saves three maps each)."""
+    return _EMPTY

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -49,8 +48,7 @@ class EncodedEvent(NamedTuple):
     metadata: bytes
 
 
-@dataclass(frozen=True, slots=True)
-class EncodedAppend:
+class EncodedAppend(NamedTuple):
     """`StreamAppend` of encoded events: valid only if the stream is at `expected_version`."""
 
     stream_id: str
