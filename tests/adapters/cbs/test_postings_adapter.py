@@ -218,3 +218,17 @@ def test_the_factory_reads_framing_and_defaults_the_encoding_to_what_cbs_sends()
         postings_adapter("p", source(options={"sort": True}))
     with pytest.raises(ConfigError, match=r"sources.p.encoding: 'utf-16' cannot read CBS"):
         postings_adapter("p", source(encoding="utf-16"))
+
+
+def test_a_text_mode_line_cut_short_is_refused_alone_and_still_counted() -> None:
+    second = Posting("TXN0000000000002", "100200300400", "DEP", Decimal("1.00"))
+    lines = postings_file([DEPOSIT, second], mode=TEXT).split(b"\r\n")
+    lines[1] = lines[1].rstrip()  # an editor trimmed the trailing filler of record 2
+    data = b"\r\n".join(lines)
+
+    records = read(data, TEXT_ADAPTER)
+    check(data, mode=TEXT)
+
+    assert records[1].error is not None
+    assert records[1].error.reason.startswith("line has ")
+    assert [r.error is None for r in records] == [True, False, True, True]
