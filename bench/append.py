@@ -54,7 +54,6 @@ def deposit(stream: str, n: int) -> dict[str, object]:
         "branch": "0042",
         "teller": "BATCH",
         "batch_ref": "CBS_POSTINGS_20261126_001",
-        "remittance": "INVOICE 2026-11 REF 000123456789 FROM ACME LTD",
     }
 
 
