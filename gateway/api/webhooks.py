@@ -1,14 +1,14 @@
-"""`POST /webhooks/{source}`: legacy systems that call the gateway.
+"""`POST /webhooks/{source}`: legacy systems that call the gateway, as the API documents it.
 
-The body is read here, capped at the source's limit; everything after runs in `WebhookInbox`.
+`WebhookLane` answers these calls ahead of routing; this route gives them their OpenAPI entry.
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from gateway.errors import InboundRefused, PayloadTooLarge
-from gateway.webhooks import WebhookInbox, WebhookReply
+from gateway.api.webhook_lane import answer_webhook
+from gateway.webhooks import WebhookInbox
 
 router = APIRouter(tags=["webhooks"])
 
@@ -53,34 +53,7 @@ RESPONSES: dict[int | str, dict[str, object]] = {
 )
 async def receive_webhook(source: str, request: Request) -> Response:
     inbox: WebhookInbox = request.app.state.gateway.webhooks
-    try:
-        admitted = inbox.admit(source, content_length=_content_length(request))
-        body = await _read_capped(request, admitted.config.max_body_bytes)
-    except InboundRefused as error:
-        reply = await inbox.refuse(source, error)
-    else:
-        reply = await inbox.receive(admitted, dict(request.headers), body)
-    return _response(reply)
-
-
-def _content_length(request: Request) -> int | None:
-    value = request.headers.get("content-length", "")
-    return int(value) if value.isdigit() else None
-
-
-async def _read_capped(request: Request, limit: int) -> bytes:
-    """The body, refused as soon as it grows past `limit` (a lying Content-Length too)."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"the body exceeds {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _response(reply: WebhookReply) -> Response:
+    reply = await answer_webhook(inbox, source, dict(request.headers), request.receive)
     return Response(
         reply.body, status_code=reply.status, headers=dict(reply.headers),
         media_type=reply.media_type,

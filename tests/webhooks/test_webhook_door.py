@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import time
+from typing import NoReturn
 
 import httpx
+import pytest
 
 from gateway.bootstrap import Gateway
+from gateway.errors import StoreError
 from tests.webhooks.conftest import (
     API_KEY,
     OLD_SECRET,
@@ -160,3 +163,27 @@ def test_a_domain_rejection_is_422_with_its_code_and_the_command_location(
     assert answer.status_code == 422
     assert answer.json()["code"] == "customer_already_registered"
     assert client.get(answer.headers["location"]).json()["status"] == "rejected"
+
+
+def test_a_store_that_fails_mid_commit_is_503_with_retry_after_as_elsewhere_in_the_api(
+    gateway: Gateway, client: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unavailable(envelopes: object) -> NoReturn:
+        raise StoreError("database unavailable")
+
+    monkeypatch.setattr(gateway.webhooks.committer, "commit", unavailable)
+    body = as_json(customer())
+
+    answer = client.post(
+        "/webhooks/signed", content=body, headers=signed_headers(body, msg_id="m-down")
+    )
+
+    assert answer.status_code == 503
+    assert answer.headers["retry-after"] == "5"
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["detail"] == "database unavailable"
+
+
+def test_other_methods_and_deeper_paths_are_routed_as_before(client: httpx.Client) -> None:
+    assert client.get("/webhooks/signed").status_code == 405
+    assert client.post("/webhooks/signed/extra", content=b"{}").status_code == 404
