@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
@@ -36,12 +40,25 @@ class GatewayApi(FastAPI):
             await lane(source, scope, receive, send)
 
 
+@asynccontextmanager
+async def frozen_start_heap(_: FastAPI) -> AsyncIterator[None]:
+    """Objects built at start live as long as the process: full collections skip them.
+
+    Without this, each full collection walks the whole start-up heap and stalls every request
+    for ~100 ms: the webhook p99.
+    """
+    gc.collect()
+    gc.freeze()
+    yield
+
+
 def create_app(gateway: Gateway) -> FastAPI:
     app = GatewayApi(
         title="Legacy integration gateway",
         summary="Anti-corruption layer between the bank's event-sourced platform and its "
         "legacy systems.",
         version="0.1.0",
+        lifespan=frozen_start_heap,
     )
     app.state.gateway = gateway
     install_problem_handlers(app)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
+from typing import NamedTuple
 
 from prometheus_client import Histogram
 from starlette.concurrency import run_in_threadpool
@@ -26,18 +27,25 @@ GROUP_SIZES = Histogram(
 )
 
 
+class Committed(NamedTuple):
+    """A command's record, and whether this very command wrote it (or found it recorded)."""
+
+    record: CommandRecord
+    written: bool
+
+
 class GroupCommitter:
     """Used from one event loop (the HTTP server's)."""
 
     def __init__(self, bus: CommandBus, *, max_group: int = MAX_GROUP) -> None:
         self.bus = bus
         self.max_group = max_group
-        self._waiting: list[tuple[Envelope, asyncio.Future[CommandRecord]]] = []
+        self._waiting: list[tuple[Envelope, asyncio.Future[Committed]]] = []
         self._committing: asyncio.Task[None] | None = None
 
-    async def handle(self, envelope: Envelope) -> CommandRecord:
+    async def handle(self, envelope: Envelope) -> Committed:
         """The command's record, once it (and whatever it was grouped with) is committed."""
-        future: asyncio.Future[CommandRecord] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[Committed] = asyncio.get_running_loop().create_future()
         self._waiting.append((envelope, future))
         if self._committing is None:
             self._committing = asyncio.create_task(self._commit_groups())
@@ -62,19 +70,26 @@ class GroupCommitter:
         finally:
             self._committing = None
 
-    def commit(self, envelopes: list[Envelope]) -> list[CommandRecord]:
-        """One transaction for the group; each command's record, in the group's order."""
+    def commit(self, envelopes: list[Envelope]) -> list[Committed]:
+        """One transaction for the group; each command's record, in the group's order.
+
+        A record is `written` by the first of the group's envelopes with its id, if new.
+        """
         stamps: list[str] = []
         outcome = self.bus.handle_batch(
             envelopes, within=lambda tx, _: stamps.append(tx.recorded_at), fingerprints=True
         )
         at = stamps[-1] if stamps else ""
         new = {r.command_id: replace(r, recorded_at=r.recorded_at or at) for r in outcome.records}
-        records = []
+        committed: list[Committed] = []
+        claimed: set[str] = set()  # a copy later in the group found the first's record
         for envelope in envelopes:
             command_id = str(envelope.command.command_id)
-            record = new.get(command_id) or self.bus.store.get_command(command_id)
+            record = new.get(command_id)
+            written = record is not None and command_id not in claimed
+            claimed.add(command_id)
+            record = record or self.bus.store.get_command(command_id)
             if record is None:
                 raise StoreError(f"command {command_id} was not recorded")
-            records.append(record)
-        return records
+            committed.append(Committed(record, written))
+        return committed

@@ -56,6 +56,7 @@ class WebhookInbox:
         self.status = status
         self.in_flight = InFlightKeys()
         self.committer = GroupCommitter(bus)
+        self._answered: dict[tuple[str, int], Counter] = {}
 
     def admit(self, name: str, *, content_length: int | None) -> WebhookSource:
         """The checks before the body is read: known, enabled, within its rate and size."""
@@ -81,12 +82,12 @@ class WebhookInbox:
             reply = await self._receive(source, headers, body)
         except InboundRefused as error:
             return await self.refuse(source.name, error)
-        WEBHOOKS.labels(source.name, str(reply.status)).inc()
+        self._count(source.name, reply.status)
         return reply
 
     async def refuse(self, name: str, error: InboundRefused) -> WebhookReply:
         source = self.sources.get(name)
-        WEBHOOKS.labels(name if source else "(unknown)", str(error.status)).inc()
+        self._count(name if source else "(unknown)", error.status)
         if source is None:
             return refusal_problem(error)
         log.info("webhook from %s refused (%d): %s", name, error.status, error.detail)
@@ -94,6 +95,13 @@ class WebhookInbox:
             await run_in_threadpool(self._note_error, name, f"{error.status}: {error.detail}")
         challenge = source.authenticator.challenge if source.authenticator else None
         return source.adapter.refusal(error) or refusal_problem(error, challenge=challenge)
+
+    def _count(self, label: str, status: int) -> None:
+        """`WEBHOOKS`, its labelled child looked up once per source and status, not per call."""
+        counter = self._answered.get((label, status))
+        if counter is None:
+            counter = self._answered[label, status] = WEBHOOKS.labels(label, str(status))
+        counter.inc()
 
     async def _receive(
         self, source: WebhookSource, headers: Mapping[str, str], body: bytes
@@ -109,8 +117,9 @@ class WebhookInbox:
         command = self._translate(source, message, command_id_for(source.name, key))
         async with self.in_flight.hold(f"{source.name}/{key}", refuse=is_idempotency_key):
             envelope = Envelope(command, source=source.name, source_ref=key)
-            record = await self.committer.handle(envelope)
-        if record.fingerprint is not None and record.fingerprint != fingerprint(command):
+            record, written = await self.committer.handle(envelope)
+        # A record this very command wrote holds its fingerprint: only an older one may differ.
+        if not written and record.fingerprint not in (None, fingerprint(command)):
             raise InvalidPayload(
                 f"message {key!r} was received before with a different payload",
                 errors=[{"field": "Idempotency-Key" if is_idempotency_key else "id",

@@ -32,7 +32,8 @@ def registration(number: int, *, name: str = "Ada Lovelace") -> Envelope:
 
 def handle_all(committer: GroupCommitter, envelopes: list[Envelope]) -> list[CommandRecord]:
     async def together() -> list[CommandRecord]:
-        return list(await asyncio.gather(*(committer.handle(e) for e in envelopes)))
+        committed = await asyncio.gather(*(committer.handle(e) for e in envelopes))
+        return [record for record, _ in committed]
 
     return asyncio.run(together())
 
@@ -85,3 +86,16 @@ def test_a_failing_group_fails_every_caller_in_it(
     with pytest.raises(StoreError):
         handle_all(GroupCommitter(bus), [registration(1), registration(2)])
     assert store.head_position() == 0
+
+
+def test_only_the_first_copy_of_a_new_command_is_told_it_wrote_the_record(
+    store: SqlEventStore,
+) -> None:
+    committer = GroupCommitter(CommandBus(store))
+    handle_all(committer, [registration(1)])
+
+    async def together() -> list[bool]:
+        envelopes = [registration(1), registration(2), registration(2)]
+        return [c.written for c in await asyncio.gather(*map(committer.handle, envelopes))]
+
+    assert asyncio.run(together()) == [False, True, False]
