@@ -15,7 +15,7 @@ import orjson
 import typer
 
 from gateway.bootstrap import Gateway
-from gateway.cli_options import DEFAULT_CONFIG, ConfigOption, open_gateway
+from gateway.cli.options import DEFAULT_CONFIG, ConfigOption, open_gateway
 from gateway.delivery import operations
 from gateway.delivery.destination import subscription_for
 from gateway.delivery.engine import DeliveryEngine

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from gateway.bootstrap import Gateway
-from gateway.cli_options import DEFAULT_CONFIG, ConfigOption, open_gateway
+from gateway.cli.options import DEFAULT_CONFIG, ConfigOption, open_gateway
 from gateway.polling import PollReport
 
 sources_app = typer.Typer(help="Inbound sources: webhooks, polls and batch files.")

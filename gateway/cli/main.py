@@ -12,8 +12,8 @@ from typing import Annotated
 import orjson
 import typer
 
-from gateway import cli_delivery, cli_exports, cli_imports, cli_jobs, cli_sources
-from gateway.cli_options import ConfigOption, open_gateway
+from gateway.cli import delivery, exports, imports, jobs, sources
+from gateway.cli.options import ConfigOption, open_gateway
 from gateway.cloudevents import to_cloudevent
 
 app = typer.Typer(help="The legacy integration gateway.", no_args_is_help=True)
@@ -23,11 +23,11 @@ contracts_app = typer.Typer(help="Event contracts.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(events_app, name="events")
 app.add_typer(contracts_app, name="contracts")
-cli_imports.register(app)
-cli_sources.register(app)
-cli_delivery.register(app)
-cli_jobs.register(app)
-cli_exports.register(app)
+imports.register(app)
+sources.register(app)
+delivery.register(app)
+jobs.register(app)
+exports.register(app)
 
 
 @app.command()

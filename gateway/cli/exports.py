@@ -13,8 +13,8 @@ import orjson
 import typer
 
 from gateway.bootstrap import Gateway
-from gateway.cli_jobs import report, runner_of
-from gateway.cli_options import DEFAULT_CONFIG, ConfigOption, open_gateway
+from gateway.cli.jobs import report, runner_of
+from gateway.cli.options import DEFAULT_CONFIG, ConfigOption, open_gateway
 from gateway.exports.engine import ExportJob
 from gateway.exports.manifests import load_manifest
 from gateway.exports.report import export_status

@@ -18,7 +18,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from gateway.bootstrap import Gateway
-from gateway.cli_options import DEFAULT_CONFIG, ConfigOption, open_gateway
+from gateway.cli.options import DEFAULT_CONFIG, ConfigOption, open_gateway
 from gateway.imports.engine import BatchSource, ImportResult
 from gateway.imports.engine import Progress as ProgressCallback
 from gateway.imports.landing import LandingFolder, import_landed

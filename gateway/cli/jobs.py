@@ -13,7 +13,7 @@ import orjson
 import typer
 
 from gateway.bootstrap import Gateway
-from gateway.cli_options import DEFAULT_CONFIG, ConfigOption, open_gateway
+from gateway.cli.options import DEFAULT_CONFIG, ConfigOption, open_gateway
 from gateway.errors import UnknownJob
 from gateway.jobs import JobRunner, JobStatus, RunOutcome, job_statuses
 
