@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 
-from gateway.store.decoding import decode_row
+from gateway.store.decoding import decode_row, decode_rows
 from gateway.store.port import StoredEvent
 from gateway.store.sql import SqlEventStore
 
@@ -30,7 +30,7 @@ def feed_pages(
         rows = store.fetch(statement, (after, through, *types, size))
         if not rows:
             return
-        yield [decode_row(row) for row in rows]
+        yield decode_rows(rows)
         after = rows[-1][0]
 
 

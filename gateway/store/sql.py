@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from gateway.errors import ConcurrencyConflict, DuplicateCommand, StoreError
 from gateway.store import migrations
-from gateway.store.decoding import decode_row
+from gateway.store.decoding import decode_row, decode_rows
 from gateway.store.port import CommandRecord, Snapshot, StoredEvent, StreamAppend
 
 Clock = Callable[[], datetime]
@@ -170,14 +170,14 @@ class SqlEventStore:
             f"SELECT {EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?",
             (after, limit),
         )
-        return [decode_row(row) for row in rows]
+        return decode_rows(rows)
 
     def read_positions(self, first: int, last: int) -> list[StoredEvent]:
         rows = self.fetch(
             f"SELECT {EVENT_COLUMNS} FROM events WHERE position BETWEEN ? AND ? ORDER BY position",
             (first, last),
         )
-        return [decode_row(row) for row in rows]
+        return decode_rows(rows)
 
     def read_stream(self, stream_id: str, *, after_version: int = 0) -> list[StoredEvent]:
         rows = self.fetch(
@@ -185,7 +185,7 @@ class SqlEventStore:
             "ORDER BY stream_version",
             (stream_id, after_version),
         )
-        return [decode_row(row) for row in rows]
+        return decode_rows(rows)
 
     def read_streams(self, stream_ids: Collection[str]) -> dict[str, list[StoredEvent]]:
         """Every event of each stream, in version order; streams without events are left out.
