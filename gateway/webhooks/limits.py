@@ -9,8 +9,7 @@ import asyncio
 import math
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 
 from gateway.errors import KeyInFlight, RateLimited
 
@@ -51,15 +50,28 @@ class InFlightKeys:
     def __init__(self) -> None:
         self._running: dict[str, asyncio.Event] = {}
 
-    @asynccontextmanager
-    async def hold(self, key: str, *, refuse: bool) -> AsyncIterator[None]:
-        while (running := self._running.get(key)) is not None:
-            if refuse:
+    def hold(self, key: str, *, refuse: bool) -> KeyHold:
+        return KeyHold(self._running, key, refuse=refuse)
+
+
+class KeyHold:
+    """`async with` one key held; a class, not a generator: every webhook call enters one."""
+
+    __slots__ = ("_done", "_key", "_refuse", "_running")
+
+    def __init__(self, running: dict[str, asyncio.Event], key: str, *, refuse: bool) -> None:
+        self._running = running
+        self._key = key
+        self._refuse = refuse
+        self._done = asyncio.Event()
+
+    async def __aenter__(self) -> None:
+        while (running := self._running.get(self._key)) is not None:
+            if self._refuse:
                 raise KeyInFlight("a request with this Idempotency-Key is still in flight")
             await running.wait()
-        done = self._running[key] = asyncio.Event()
-        try:
-            yield
-        finally:
-            del self._running[key]
-            done.set()
+        self._running[self._key] = self._done
+
+    async def __aexit__(self, *_: object) -> None:
+        del self._running[self._key]
+        self._done.set()
