@@ -21,12 +21,14 @@ from typing import Any
 from gateway.delivery.destination import Destination, DisabledDestination
 from gateway.delivery.dispatch import dispatch
 from gateway.delivery.sweep import publish_backlog, sweep
+from gateway.delivery.wakeup import Wakeup, on_local_writes, wait_any
 from gateway.delivery.worker import DestinationWorker
 from gateway.store.sql import SqlEventStore
 
 log = logging.getLogger(__name__)
 DISPATCH_BATCH = 5000
 ANALYSE_AFTER = 5000
+DB_THREAD = "delivery-db"
 
 
 def analyse_deliveries(store: SqlEventStore) -> None:
@@ -57,7 +59,7 @@ class DeliveryEngine:
         self.clock = clock
         self.poll_seconds = poll_seconds
         self.sweep_seconds = sweep_seconds
-        self._executor = ThreadPoolExecutor(1, thread_name_prefix="delivery-db")
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix=DB_THREAD)
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None
@@ -81,20 +83,34 @@ class DeliveryEngine:
             )
             for d in self.destinations
         ]
+        wakeups = [Wakeup() for _ in workers]
+        for w, wakeup in zip(workers, wakeups, strict=True):
+            w.wakeup = wakeup
+        appended = Wakeup()
+        forget = on_local_writes(self.store.engine, appended, skip_thread=DB_THREAD)
         tasks = [asyncio.create_task(w.run(stopping)) for w in workers]
-        tasks.append(asyncio.create_task(self._dispatch_forever(stopping)))
+        tasks.append(asyncio.create_task(self._dispatch_forever(stopping, appended, wakeups)))
         tasks.append(asyncio.create_task(self._sweep_forever(stopping)))
         await stopping.wait()
+        forget()
+        for wakeup in (appended, *wakeups):
+            wakeup.set()
         for outcome in await asyncio.gather(*tasks, return_exceptions=True):
             if isinstance(outcome, BaseException):
                 log.error("delivery task failed", exc_info=outcome)
 
-    async def _dispatch_forever(self, stopping: asyncio.Event) -> None:
+    async def _dispatch_forever(
+        self, stopping: asyncio.Event, appended: Wakeup, workers: Sequence[Wakeup]
+    ) -> None:
+        """A local append wakes the dispatcher, and new rows its workers; polls cover the rest."""
         unanalysed = ANALYSE_AFTER  # fresh statistics from the start
         while not stopping.is_set():
             created = 0
             try:
                 created = await self.db(self.dispatch_once)
+                if created:
+                    for wakeup in workers:
+                        wakeup.set()
                 unanalysed += created
                 if unanalysed >= ANALYSE_AFTER and self.store.is_postgres:
                     await self.db(analyse_deliveries, self.store)
@@ -102,7 +118,7 @@ class DeliveryEngine:
             except Exception:
                 log.exception("dispatcher failed; trying again")
             if not created:
-                await _pause(stopping, self.poll_seconds)
+                await wait_any(appended, (), timeout=self.poll_seconds)
 
     def dispatch_once(self) -> int:
         """Move every destination's position on by one batch; returns rows created."""

@@ -28,6 +28,7 @@ from gateway.delivery.settle import AttemptRecord, Settlement, settle, snippet
 from gateway.delivery.throttle import RateLimit
 from gateway.delivery.transport import LegacyOrigin
 from gateway.delivery.verdicts import next_state
+from gateway.delivery.wakeup import Wakeup, wait_any
 from gateway.sla.breaches import Breach
 from gateway.store.sql import SqlEventStore
 
@@ -59,9 +60,11 @@ class DestinationWorker:
         self.settlements: list[Settlement] = []
         self.breaches: list[Breach] = []
         self.circuit_changes: list[tuple[str, float, str]] = []
+        self.wakeup: Wakeup | None = None
 
     async def run(self, stopping: asyncio.Event) -> None:
         self.origin = LegacyOrigin(self.destination.base_url, timeout=self.config.timeout_seconds)
+        self.wakeup = self.wakeup or Wakeup()
         self.in_flight = asyncio.Semaphore(self.config.max_in_flight)
         self.stopping = stopping
         helpers = [asyncio.create_task(self._renew_leases()), asyncio.create_task(self._flush())]
@@ -94,10 +97,13 @@ class DestinationWorker:
         if runs and len(runs) == wanted:
             return
         pause = max(self.poll_seconds, min(self.breaker.reopens_in(), 1.0))
-        if self.tasks and (runs or not wanted):
-            await asyncio.wait(self.tasks, timeout=pause, return_when=asyncio.FIRST_COMPLETED)
-        else:
+        # New rows or a freed stream wake a worker with room at once, not at the next poll.
+        wakeup = self.wakeup if wanted and not self.stopping.is_set() else None
+        waiting = list(self.tasks) if self.tasks and (runs or not wanted) else []
+        if not waiting and wakeup is None:
             await self._sleep(pause)
+        else:
+            await wait_any(wakeup, waiting, timeout=pause)
 
     def _streams_wanted(self) -> int:
         if self.breaker.state is CircuitState.OPEN and self.breaker.reopens_in() > 0:
@@ -191,6 +197,8 @@ class DestinationWorker:
                 settle, self.store, worker=self.worker_id, attempts=attempts,
                 settlements=settlements, breaches=breaches,
             )  # fmt: skip
+            if self.wakeup is not None and any(s.settled != "retry" for s in settlements):
+                self.wakeup.set()  # the next deliveries of those streams are heads now
             for state, at, reason in changes:
                 await self.db(save_circuit, self.store, self.destination.name, state, at,
                               self.worker_id, reason)  # fmt: skip
