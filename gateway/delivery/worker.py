@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 Db = Callable[..., Awaitable[Any]]
 LEASE_MARGIN = 1.0
+FLUSH_GAP = 0.005
+FLUSH_RETRY = 0.5
 CIRCUIT_LEVEL = {CircuitState.CLOSED: 0, CircuitState.HALF_OPEN: 1, CircuitState.OPEN: 2}
 
 
@@ -61,6 +63,7 @@ class DestinationWorker:
         self.breaches: list[Breach] = []
         self.circuit_changes: list[tuple[str, float, str]] = []
         self.wakeup: Wakeup | None = None
+        self.noted = asyncio.Event()
 
     async def run(self, stopping: asyncio.Event) -> None:
         self.origin = LegacyOrigin(self.destination.base_url, timeout=self.config.timeout_seconds)
@@ -157,6 +160,7 @@ class DestinationWorker:
             )
         )  # fmt: skip
         self.settlements.append(settlement)
+        self.noted.set()
         DELIVERY_ATTEMPTS.labels(name, outcome.verdict.value).inc()
         if settlement.settled == "delivered":
             DELIVERY_LATENCY.labels(name).observe(settlement.latency_seconds or 0.0)
@@ -173,21 +177,32 @@ class DestinationWorker:
 
     def _release(self, deliveries: list[Claimed]) -> None:
         self.settlements.extend(Settlement(d.id, "release") for d in deliveries)
+        self.noted.set()
 
     def _circuit(self, state: CircuitState, reason: str) -> None:
         name = self.destination.name
         CIRCUIT_OPEN.labels(name).set(CIRCUIT_LEVEL[state])
         log.warning("circuit of %s is %s: %s", name, state.value, reason)
         self.circuit_changes.append((state.value, self.clock(), reason))
+        self.noted.set()
 
     async def _flush(self) -> None:
-        while True:
-            await asyncio.sleep(0.02)
-            await self._write_outcomes()
+        """Write outcomes as soon as there are some: the next event of a stream waits for them.
 
-    async def _write_outcomes(self) -> None:
+        The short gap after each write lets outcomes gather into one transaction under load.
+        """
+        while True:
+            await self.noted.wait()
+            self.noted.clear()
+            if not await self._write_outcomes():
+                self.noted.set()  # kept for the next try, once the database is back
+                await asyncio.sleep(FLUSH_RETRY)
+            await asyncio.sleep(FLUSH_GAP)
+
+    async def _write_outcomes(self) -> bool:
+        """False when the database refused them; they are kept for the next write."""
         if not (self.settlements or self.circuit_changes):
-            return
+            return True
         attempts, self.attempts = self.attempts, []
         settlements, self.settlements = self.settlements, []
         breaches, self.breaches = self.breaches, []
@@ -206,6 +221,8 @@ class DestinationWorker:
             log.exception("could not record delivery outcomes of %s", self.destination.name)
             self.attempts[:0], self.settlements[:0] = attempts, settlements
             self.breaches[:0], self.circuit_changes[:0] = breaches, changes
+            return False
+        return True
 
     async def _renew_leases(self) -> None:
         every = self.config.lease_seconds / 3
