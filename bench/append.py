@@ -19,19 +19,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
+from raw_ceiling import raw_events_table
 
 from gateway.store import NewEvent, StreamAppend, open_store
 from gateway.store.sql import EVENT_COLUMNS
-
-RAW_TABLE = """
-CREATE TABLE events (
-    position INTEGER PRIMARY KEY, stream_id VARCHAR(200) NOT NULL,
-    stream_version INTEGER NOT NULL, event_id VARCHAR(36) NOT NULL, type VARCHAR(100) NOT NULL,
-    schema_version SMALLINT NOT NULL, data BLOB NOT NULL, metadata BLOB NOT NULL,
-    recorded_at VARCHAR(32) NOT NULL,
-    CONSTRAINT uq_events_stream_version UNIQUE (stream_id, stream_version))
-"""
-PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "cache_size=-65536", "temp_store=MEMORY")
 
 
 def stream_ids(count: int, *, ordered: bool) -> list[str]:
@@ -95,10 +86,7 @@ def measure_store(path: Path, streams: list[str], events: int, batch: int) -> fl
 
 def measure_raw(path: Path, streams: list[str], events: int, batch: int) -> float:
     """The ceiling: rows already built and serialised, straight into executemany."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    for pragma in PRAGMAS:
-        conn.execute(f"PRAGMA {pragma}")
-    conn.execute(RAW_TABLE)
+    conn = raw_events_table(path)
     meta = orjson.dumps({"command_id": str(uuid.uuid4()), "source": "bench"})
     position = 0
     prepared = []

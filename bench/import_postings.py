@@ -29,6 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from raw_ceiling import raw_events_table  # noqa: E402
+
 from gateway.bootstrap import build  # noqa: E402
 from gateway.config import parse_config  # noqa: E402
 from gateway.domain.account_lifecycle import AccountOpened  # noqa: E402
@@ -38,15 +40,6 @@ from gateway.store.sql import EVENT_COLUMNS, open_store  # noqa: E402
 BUSINESS_DATE = "20261126"
 FILE_NAME = f"CBS_POSTINGS_{BUSINESS_DATE}_001.DAT"
 CODES = ("DEP", "DEP", "DEP", "DEP", "WDL", "WDL", "WDL", "FEE", "FEE", "INT")
-RAW_TABLE = """
-CREATE TABLE events (
-    position INTEGER PRIMARY KEY, stream_id VARCHAR(200) NOT NULL,
-    stream_version INTEGER NOT NULL, event_id VARCHAR(36) NOT NULL, type VARCHAR(100) NOT NULL,
-    schema_version SMALLINT NOT NULL, data BLOB NOT NULL, metadata BLOB NOT NULL,
-    recorded_at VARCHAR(32) NOT NULL,
-    CONSTRAINT uq_events_stream_version UNIQUE (stream_id, stream_version))
-"""
-PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "cache_size=-65536", "temp_store=MEMORY")
 
 
 def account_no(index: int) -> str:
@@ -174,10 +167,7 @@ def event_rows(db: Path, after: int, batch: int) -> Iterator[list[tuple[object, 
 
 def measure_raw(db: Path, raw_db: Path, after: int, batch: int) -> tuple[float, int]:
     """The same event rows, already serialised, straight into executemany; only that is timed."""
-    conn = sqlite3.connect(raw_db, isolation_level=None)
-    for pragma in PRAGMAS:
-        conn.execute(f"PRAGMA {pragma}")
-    conn.execute(RAW_TABLE)
+    conn = raw_events_table(raw_db)
     sql = f"INSERT INTO events ({EVENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)"
     elapsed, count = 0.0, 0
     for rows in event_rows(db, after, batch):

@@ -1,6 +1,6 @@
 """Shared layouts for the format codec tests: the CBS postings copybook as the spec publishes it.
 
-The copybook fixture is copied verbatim from legacy-specs/cbs-files.md.
+The copybook is the one the CBS adapter ships, copied verbatim from legacy-specs/cbs-files.md.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ import pytest
 
 from adapters.formats import MultiRecordLayout, parse_copybook, text_mode_variant
 
-CBS_COPYBOOK = (Path(__file__).parent / "fixtures" / "cbs_postings.cpy").read_text(encoding="ascii")
+ROOT = Path(__file__).resolve().parents[2]
+CBS_COPYBOOK = (ROOT / "adapters" / "cbs" / "postings.cpy").read_text(encoding="ascii")
 CBS_RECORD_TYPES = {"H": "CBS-HEADER", "D": "CBS-DETAIL", "T": "CBS-TRAILER"}
 
 
