@@ -52,3 +52,5 @@ def configure_logging(config: LogConfig) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(config.level)
+    # APScheduler narrates every job it adds and runs; the gateway logs its own job outcomes.
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, root.level))
