@@ -13,6 +13,7 @@ from gateway.domain.account_state import (
     AccountState,
     AccountStatus,
     HoldRecord,
+    PostingIndex,
     PostingKind,
     PostingRecord,
 )
@@ -73,7 +74,7 @@ def _state(data: JsonDict) -> AccountState:
         status=AccountStatus(data["status"]),
         balance=Decimal(data["balance"]),
         held=Decimal(data["held"]),
-        postings=PersistentMap({ref: _posting(row) for ref, row in data["postings"].items()}),
+        postings=PostingIndex({ref: _posting(row) for ref, row in data["postings"].items()}),
         holds=PersistentMap({key: _hold(row) for key, row in data["holds"].items()}),
         cards=PersistentMap({key: _card(row) for key, row in data["cards"].items()}),
     )

@@ -14,6 +14,20 @@ from gateway.domain.cards import CardRecord
 from gateway.domain.errors import DomainRejection, RejectionCode
 from gateway.domain.money import Money
 from gateway.domain.persistent_map import PersistentMap, empty_map
+from gateway.domain.posting_index import PostingIndex, PostingKind, PostingRecord, empty_index
+
+__all__ = [
+    "AccountState",
+    "AccountStatus",
+    "HoldRecord",
+    "PostingIndex",
+    "PostingKind",
+    "PostingRecord",
+    "refuse_unless_payable",
+    "refuse_when_closed",
+    "refuse_when_frozen",
+    "signed",
+]
 
 ZERO = Decimal("0.00")
 
@@ -24,30 +38,12 @@ class AccountStatus(StrEnum):
     CLOSED = "CLOSED"
 
 
-class PostingKind(StrEnum):
-    DEPOSIT = "DEPOSIT"
-    WITHDRAWAL = "WITHDRAWAL"
-    FEE = "FEE"
-    INTEREST = "INTEREST"
-    REVERSAL = "REVERSAL"
-
-
 _CREDITS = frozenset({PostingKind.DEPOSIT, PostingKind.INTEREST})
 
 
 def signed(kind: PostingKind, amount: Decimal) -> Decimal:
     """The posting's effect on the balance: deposits and interest add, the rest take away."""
     return amount if kind in _CREDITS else -amount
-
-
-@dataclass(frozen=True, slots=True)
-class PostingRecord:
-    """One posting_ref seen on the account; a reversal names the posting it reverses."""
-
-    kind: PostingKind
-    amount: Decimal
-    reverses_ref: str | None = None
-    reversed_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +63,7 @@ class AccountState:
     status: AccountStatus = AccountStatus.OPEN
     balance: Decimal = ZERO
     held: Decimal = ZERO
-    postings: PersistentMap[str, PostingRecord] = field(default_factory=empty_map)
+    postings: PostingIndex = field(default_factory=empty_index)
     holds: PersistentMap[str, HoldRecord] = field(default_factory=empty_map)
     cards: PersistentMap[str, CardRecord] = field(default_factory=empty_map)
 
@@ -79,9 +75,7 @@ class AccountState:
     def money(self, amount: Decimal) -> Money:
         return Money(amount=amount, currency=self.currency)
 
-    def with_postings(
-        self, *, balance: Decimal, postings: PersistentMap[str, PostingRecord]
-    ) -> AccountState:
+    def with_postings(self, *, balance: Decimal, postings: PostingIndex) -> AccountState:
         """`replace(self, balance=..., postings=...)` at a third of its cost: every posting of
         a file import takes this step, and `replace` inspects the fields each time."""
         return AccountState(

@@ -237,7 +237,7 @@ def apply_posting(state: AccountState, event: MoneyPosted) -> AccountState:
     amount = event.amount.amount
     return state.with_postings(
         balance=state.balance + signed(event.kind, amount),
-        postings=state.postings.set(event.posting_ref, PostingRecord(event.kind, amount)),
+        postings=state.postings.with_posting(event.posting_ref, PostingRecord(event.kind, amount)),
     )
 
 
@@ -245,7 +245,9 @@ def apply_reversal(state: AccountState, event: PostingReversed) -> AccountState:
     amount = event.amount.amount
     reversal = PostingRecord(PostingKind.REVERSAL, amount, reverses_ref=event.reverses_ref)
     target = replace(state.postings[event.reverses_ref], reversed_by=event.posting_ref)
-    postings = state.postings.set(event.reverses_ref, target).set(event.posting_ref, reversal)
+    postings = state.postings.with_posting(event.reverses_ref, target).with_posting(
+        event.posting_ref, reversal
+    )
     return replace(
         state, balance=state.balance - signed(event.reversed_kind, amount), postings=postings
     )
