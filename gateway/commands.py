@@ -8,10 +8,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import random
-import threading
 import time
-from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -22,6 +21,7 @@ from gateway.domain.errors import DomainRejection
 from gateway.domain.messages import Command, Event, event_class
 from gateway.errors import ConcurrencyConflict, CorruptEvent, DuplicateCommand, StoreError
 from gateway.metrics import COMMANDS, EVENTS_APPENDED
+from gateway.state_cache import STATE_CACHE_ITEMS, StateCache, StreamState
 from gateway.store.port import CommandRecord, NewEvent, Snapshot, StoredEvent, StreamAppend
 from gateway.store.sql import EncodedAppend, EncodedEvent, SqlEventStore, StoreTransaction
 
@@ -36,15 +36,6 @@ class Envelope:
     source: str | None = None
     source_ref: str | None = None
     correlation_id: str | None = None
-
-
-@dataclass(slots=True)
-class StreamState:
-    """A decider's state of one stream, at `version`, as last read or written by this process."""
-
-    version: int
-    state: Any
-    snapshot_version: int = 0
 
 
 @dataclass(slots=True)
@@ -90,34 +81,6 @@ def to_domain(stored: StoredEvent) -> Event:
         raise CorruptEvent(stored.position, f"cannot load {stored.type}: {exc}") from exc
 
 
-class StateCache:
-    """An LRU of stream states; a stale entry only costs a conflict and a fresh read."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._entries: OrderedDict[str, StreamState] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, stream_id: str) -> StreamState | None:
-        with self._lock:
-            entry = self._entries.get(stream_id)
-            if entry is not None:
-                self._entries.move_to_end(stream_id)
-            return entry
-
-    def put(self, stream_id: str, entry: StreamState) -> None:
-        with self._lock:
-            self._entries[stream_id] = entry
-            self._entries.move_to_end(stream_id)
-            while len(self._entries) > self._size:
-                self._entries.popitem(last=False)
-
-    def forget(self, stream_ids: Iterable[str]) -> None:
-        with self._lock:
-            for stream_id in stream_ids:
-                self._entries.pop(stream_id, None)
-
-
 class CommandBus:
     """Handles commands one by one (webhooks, API) or in batches (file imports)."""
 
@@ -127,6 +90,7 @@ class CommandBus:
         *,
         snapshot_every: int = 200,
         cache_size: int = 20_000,
+        cache_items: int = STATE_CACHE_ITEMS,
         max_attempts: int = 12,
         lookup: Callable[[Command], Decider[Any]] = decider_for,
         sleep: Callable[[float], None] = time.sleep,
@@ -135,7 +99,7 @@ class CommandBus:
         self.sleep = sleep
         self.snapshot_every = snapshot_every
         self.max_attempts = max_attempts
-        self.cache = StateCache(cache_size)
+        self.cache = StateCache(cache_size, items=cache_items)
         self._lookup = lookup
 
     # --- one command -----------------------------------------------------------------------
@@ -389,7 +353,7 @@ class CommandBus:
     ) -> None:
         if entry.version - snapshot_version >= self.snapshot_every:
             entry.snapshot_version = self._snapshot(stream_id, decider, entry)
-        self.cache.put(stream_id, entry)
+        self.cache.put(stream_id, entry, weight=decider.weight(entry.state))
 
     def _snapshot(self, stream_id: str, decider: Decider[Any], entry: StreamState) -> int:
         snapshot = Snapshot(

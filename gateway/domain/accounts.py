@@ -62,12 +62,27 @@ from gateway.domain.postings import (
     decide_reversal,
 )
 
-__all__ = ["SNAPSHOT_VERSION", "decide", "evolve", "initial_state", "restore", "snapshot"]
+__all__ = [
+    "SNAPSHOT_VERSION",
+    "decide",
+    "evolve",
+    "initial_state",
+    "restore",
+    "snapshot",
+    "weight",
+]
 
 
 def initial_state() -> AccountState | None:
     """No account before `AccountOpened`."""
     return None
+
+
+def weight(state: AccountState | None) -> int:
+    """What a cached account holds: its postings, holds and cards."""
+    if state is None:
+        return 0
+    return len(state.postings) + len(state.holds) + len(state.cards)
 
 
 def decide(state: AccountState | None, command: Command) -> list[Event]:

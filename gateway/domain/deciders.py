@@ -39,6 +39,8 @@ class Decider(Generic[S]):
     snapshot: Callable[[S], JsonDict]
     restore: Callable[[JsonDict], S]
     snapshot_version: int
+    weight: Callable[[S], int] = lambda state: 0
+    """How many items (postings, holds, ...) a state holds, for the bounds of a state cache."""
 
     def stream_id(self, command: Command) -> str:
         return command.stream_id()
@@ -74,6 +76,7 @@ ACCOUNTS: Decider[AccountState | None] = Decider(
     snapshot=accounts.snapshot,
     restore=accounts.restore,
     snapshot_version=accounts.SNAPSHOT_VERSION,
+    weight=accounts.weight,
 )
 
 DECIDERS: tuple[Decider[Any], ...] = (CUSTOMERS, ACCOUNTS)
