@@ -69,7 +69,9 @@ def gateway_app(database: str) -> Any:
         "content_types": ["json"],
     }
     config = {"database": {"url": f"sqlite:///{database}"}, "sources": {"bench": source}}
-    return create_app(build(parse_config(config)))
+    gateway = build(parse_config(config))
+    gateway.start()  # as `gateway run` does: its background work runs beside the requests
+    return create_app(gateway)
 
 
 def bare_app() -> Any:

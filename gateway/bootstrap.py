@@ -21,6 +21,7 @@ from gateway.imports.engine import BatchSource, ImportEngine
 from gateway.jobs import JobLeases, JobRunner
 from gateway.polling import PollSources, SourceStatusBook, poll_sources
 from gateway.store.sql import SqlEventStore, open_store, utc_now
+from gateway.store.wal import WalCheckpointer
 from gateway.webhooks import WebhookInbox, webhook_sources
 from schedules import JobSpec, build_scheduler
 from schedules.exports import export_jobs
@@ -45,6 +46,7 @@ class Gateway:
     jobs: JobRunner | None = field(default=None, kw_only=True)
 
     _scheduler: BackgroundScheduler | None = field(default=None, init=False, repr=False)
+    _checkpointer: WalCheckpointer | None = field(default=None, init=False, repr=False)
 
     def scheduled_jobs(self) -> list[JobSpec]:
         """Every job `gateway run` schedules: imports, arrival SLAs, polls, sweeps, exports."""
@@ -56,6 +58,8 @@ class Gateway:
 
     def start(self) -> None:
         """Start the background work of `gateway run`."""
+        self._checkpointer = WalCheckpointer(self.store.engine)
+        self._checkpointer.start()
         self._scheduler = build_scheduler(self.scheduled_jobs(), runner=self.jobs)
         self._scheduler.start()
         if self.delivery is not None:
@@ -67,6 +71,9 @@ class Gateway:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
 
     def close(self) -> None:
         self.stop()

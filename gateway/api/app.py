@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
@@ -21,6 +17,7 @@ from gateway.api import (
     stream,
     webhooks,
 )
+from gateway.api.heap import timed_full_collections
 from gateway.api.problems import install_problem_handlers
 from gateway.api.webhook_lane import WebhookLane, webhook_source
 from gateway.bootstrap import Gateway
@@ -40,25 +37,13 @@ class GatewayApi(FastAPI):
             await lane(source, scope, receive, send)
 
 
-@asynccontextmanager
-async def frozen_start_heap(_: FastAPI) -> AsyncIterator[None]:
-    """Objects built at start live as long as the process: full collections skip them.
-
-    Without this, each full collection walks the whole start-up heap and stalls every request
-    for ~100 ms: the webhook p99.
-    """
-    gc.collect()
-    gc.freeze()
-    yield
-
-
 def create_app(gateway: Gateway) -> FastAPI:
     app = GatewayApi(
         title="Legacy integration gateway",
         summary="Anti-corruption layer between the bank's event-sourced platform and its "
         "legacy systems.",
         version="0.1.0",
-        lifespan=frozen_start_heap,
+        lifespan=timed_full_collections,
     )
     app.state.gateway = gateway
     install_problem_handlers(app)

@@ -80,7 +80,11 @@ class GroupCommitter:
             envelopes, within=lambda tx, _: stamps.append(tx.recorded_at), fingerprints=True
         )
         at = stamps[-1] if stamps else ""
-        new = {r.command_id: replace(r, recorded_at=r.recorded_at or at) for r in outcome.records}
+        # Accepted records carry their time already; a copy each would cost more than the rest.
+        new = {
+            r.command_id: r if r.recorded_at else replace(r, recorded_at=at)
+            for r in outcome.records
+        }
         committed: list[Committed] = []
         claimed: set[str] = set()  # a copy later in the group found the first's record
         for envelope in envelopes:
