@@ -237,7 +237,7 @@ def apply_posting(state: AccountState, event: MoneyPosted) -> AccountState:
     amount = event.amount.amount
     return state.with_postings(
         balance=state.balance + signed(event.kind, amount),
-        postings=state.postings.with_posting(event.posting_ref, PostingRecord(event.kind, amount)),
+        postings=state.postings.with_plain_posting(event.posting_ref, event.kind, amount),
     )
 
 
