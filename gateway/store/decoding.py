@@ -6,7 +6,8 @@ Stored rows are never rewritten: an old version is brought up to date each time 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
@@ -59,16 +60,40 @@ def decode_row(row: Any) -> StoredEvent:
 
 
 def decode_rows(rows: Iterable[Any]) -> list[StoredEvent]:
-    """Decode a page of rows with the cyclic garbage collector paused.
+    """Decode a page of rows: current-version rows on a fast path, the rest by `decode_row`.
+
+    The fast path is `decode_row` for a row whose JSON parses and whose version is current,
+    without a function call and keyword arguments per row.
+    """
+    decoded: list[StoredEvent] = []
+    loads, append, make = orjson.loads, decoded.append, StoredEvent._make
+    for row in rows:
+        current = current_version(row[4])
+        if current is None or row[5] >= current:
+            try:
+                data, metadata = loads(row[6]), loads(row[7])
+            except orjson.JSONDecodeError:
+                pass
+            else:
+                append(make((*row[:6], data, metadata, row[8], None)))
+                continue
+        append(decode_row(row))
+    return decoded
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Read and decode a page with the cyclic garbage collector paused.
 
     Decoding allocates a dict per event and nothing cyclic, yet every few hundred of those
-    allocations trigger a collection that walks them all again: pausing it reads a page about
-    40% faster. The collector runs again as soon as the page is decoded.
+    allocations trigger a collection that walks them all again, and the previous page a
+    reader still holds too: pausing it reads a page about twice as fast. The collector runs
+    again as soon as the page is decoded.
     """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return [decode_row(row) for row in rows]
+        yield
     finally:
         if was_enabled:
             gc.enable()

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from gateway.errors import ConcurrencyConflict, DuplicateCommand, StoreError
 from gateway.store import migrations
-from gateway.store.decoding import decode_row, decode_rows
+from gateway.store.decoding import collector_paused, decode_rows
 from gateway.store.port import CommandRecord, Snapshot, StoredEvent, StreamAppend
 
 Clock = Callable[[], datetime]
@@ -166,26 +166,23 @@ class SqlEventStore:
 
     def read_all(self, *, after: int = 0, limit: int = 1000) -> list[StoredEvent]:
         """The global feed: events with position > `after`, in position order."""
-        rows = self.fetch(
+        return self.read_events(
             f"SELECT {EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?",
             (after, limit),
         )
-        return decode_rows(rows)
 
     def read_positions(self, first: int, last: int) -> list[StoredEvent]:
-        rows = self.fetch(
+        return self.read_events(
             f"SELECT {EVENT_COLUMNS} FROM events WHERE position BETWEEN ? AND ? ORDER BY position",
             (first, last),
         )
-        return decode_rows(rows)
 
     def read_stream(self, stream_id: str, *, after_version: int = 0) -> list[StoredEvent]:
-        rows = self.fetch(
+        return self.read_events(
             f"SELECT {EVENT_COLUMNS} FROM events WHERE stream_id = ? AND stream_version > ? "
             "ORDER BY stream_version",
             (stream_id, after_version),
         )
-        return decode_rows(rows)
 
     def read_streams(self, stream_ids: Collection[str]) -> dict[str, list[StoredEvent]]:
         """Every event of each stream, in version order; streams without events are left out.
@@ -195,15 +192,19 @@ class SqlEventStore:
         found: dict[str, list[StoredEvent]] = {}
         for chunk in _chunks(sorted(set(stream_ids)), 500):
             marks = ", ".join("?" * len(chunk))
-            rows = self.fetch(
+            events = self.read_events(
                 f"SELECT {EVENT_COLUMNS} FROM events WHERE stream_id IN ({marks}) "
                 "ORDER BY stream_id, stream_version",
                 tuple(chunk),
             )
-            for row in rows:
-                event = decode_row(row)
-                found.setdefault(event.stream_id, []).append(event)
+            for stored in events:
+                found.setdefault(stored.stream_id, []).append(stored)
         return found
+
+    def read_events(self, statement: str, params: tuple[Any, ...]) -> list[StoredEvent]:
+        """Events rows read and decoded with the garbage collector paused (`collector_paused`)."""
+        with collector_paused():
+            return decode_rows(self.fetch(statement, params))
 
     def load_snapshots(self, stream_ids: Collection[str]) -> dict[str, Snapshot]:
         """The snapshot of each stream that has one, one query per 500 streams."""
