@@ -121,6 +121,20 @@ def run_import(
     return result
 
 
+def peak_rss_kb() -> int:
+    """This process's own peak RSS (VmHWM). Not `ru_maxrss`: Linux keeps that across execve,
+    so a child started by a parent that grew large (generating the file, opening the
+    accounts) would report the parent's peak instead of its own."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def child(url: str, path: Path, chunk: int, profile: str | None, cache: int | None) -> None:
     source_config = {
         "kind": "batch", "adapter": "adapters.cbs:postings_adapter", "landing": str(path.parent),
@@ -143,9 +157,8 @@ def child(url: str, path: Path, chunk: int, profile: str | None, cache: int | No
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     gateway.close()
     record = result.record
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     figures = {
-        "seconds": elapsed, "cpu_seconds": cpu, "peak_rss_mb": peak_kb / 1024,
+        "seconds": elapsed, "cpu_seconds": cpu, "peak_rss_mb": peak_rss_kb() / 1024,
         "status": record.status, "reason": record.reason, "events": record.events,
         "accepted": record.accepted, "rejected": record.rejected,
     }  # fmt: skip
