@@ -169,7 +169,7 @@ def _sliced_decoder(fields: tuple[PositionedField, ...]) -> Callable[[str, bytes
     """`decode(text, raw)`: every field's value, as one dict display written out for the layout.
 
     The same parses as the loop of `decode_values`, without its per-field bookkeeping, and PIC X
-    trimmed in place rather than through `Text.parse`: half the cost of a record (a file import
+    trimmed in place rather than through `Text.parse`: a fifth less a record (a file import
     decodes each record twice). Any `ValueError` leaves the caller to find the field at fault.
     """
     namespace: dict[str, Any] = {}
