@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
 from gateway.api import (
+    admin,
     commands,
     deliveries,
     exports,
@@ -53,6 +54,6 @@ def create_app(gateway: Gateway) -> FastAPI:
         app.include_router(module.router)
     for module in (platform_events, deliveries):
         app.include_router(module.router)
-    for module in (jobs, exports):
+    for module in (jobs, exports, admin):
         app.include_router(module.router)
     return app

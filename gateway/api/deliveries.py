@@ -18,10 +18,8 @@ from gateway.api.problems import ProblemError
 from gateway.delivery import operations
 from gateway.delivery.destination import subscription_for
 from gateway.delivery.replay import ReplayRange, replay
-from gateway.delivery.report import delivery_sla_source
 from gateway.errors import UnknownDelivery
-from gateway.exports.report import export_sla_source
-from gateway.sla import report
+from gateway.overview import sla_lines
 
 router = APIRouter(tags=["deliveries"])
 Status = Literal["pending", "delivered", "dead", "skipped"]
@@ -102,12 +100,6 @@ def skip(gateway: GatewayDep, selection: DeadLetterSelection) -> dict[str, int]:
                                        destination=selection.destination)}  # fmt: skip
 
 
-@router.get("/sla", summary="Per destination: latency percentiles, breaches, backlog, circuit")
+@router.get("/sla", summary="Per destination and export: latency percentiles, breaches, backlog")
 def sla(gateway: GatewayDep) -> list[dict[str, Any]]:
-    engine = gateway.delivery
-    if engine is None:
-        return []
-    source = delivery_sla_source(engine.destinations, engine.disabled)
-    exported = export_sla_source(list(gateway.exports.values()))
-    lines = report(gateway.store, [source, exported], now=engine.clock())
-    return [asdict(line) for line in lines]
+    return [asdict(line) for line in sla_lines(gateway)]

@@ -20,10 +20,9 @@ from gateway.delivery import operations
 from gateway.delivery.destination import subscription_for
 from gateway.delivery.engine import DeliveryEngine
 from gateway.delivery.replay import ReplayRange, replay
-from gateway.delivery.report import delivery_sla_source
 from gateway.errors import GatewayError
-from gateway.exports.report import export_sla_source
-from gateway.sla import SlaLine, report
+from gateway.overview import sla_lines
+from gateway.sla import SlaLine
 
 deliveries_app = typer.Typer(help="Outbound deliveries and their attempts.", no_args_is_help=True)
 dlq_app = typer.Typer(help="Dead letters: list, redrive, skip.", no_args_is_help=True)
@@ -153,10 +152,7 @@ def sla_report(config: ConfigOption = DEFAULT_CONFIG) -> None:
     """Per destination: latency p50/p95/p99, breaches, pending, oldest age, circuit."""
     gateway = open_gateway(config)
     try:
-        engine = _engine(gateway)
-        source = delivery_sla_source(engine.destinations, engine.disabled)
-        exported = export_sla_source(list(gateway.exports.values()))
-        lines = report(gateway.store, [source, exported], now=time.time())
+        lines = sla_lines(gateway, now=time.time())
     finally:
         gateway.close()
     typer.echo(f"{'name':<12}{'p50':>9}{'p95':>9}{'p99':>9}{'breaches':>10}{'pages':>7}"

@@ -11,6 +11,7 @@ import typer
 
 from gateway.bootstrap import Gateway
 from gateway.cli.options import DEFAULT_CONFIG, ConfigOption, open_gateway
+from gateway.overview import source_lines
 from gateway.polling import PollReport
 
 sources_app = typer.Typer(help="Inbound sources: webhooks, polls and batch files.")
@@ -61,7 +62,11 @@ def sources_list(config: ConfigOption = DEFAULT_CONFIG) -> None:
     """Every configured source with its kind, last success, last error and cursor."""
     gateway = open_gateway(config)
     try:
-        rows = source_rows(gateway)
+        rows = [
+            (line.name, line.kind, line.state, line.last_success or "-", line.last_error or "-",
+             line.cursor or "-")
+            for line in source_lines(gateway)
+        ]  # fmt: skip
     finally:
         gateway.close()
     header = ("source", "kind", "state", "last success", "last error", "cursor")
@@ -72,29 +77,3 @@ def sources_list(config: ConfigOption = DEFAULT_CONFIG) -> None:
                 str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)
             ).rstrip()
         )
-
-
-def source_rows(gateway: Gateway) -> list[tuple[str, ...]]:
-    book = gateway.source_status
-    known = book.read_all()
-    rows: list[tuple[str, ...]] = []
-    for name, source in gateway.config.sources.items():
-        status = known.get(name)
-        success = status.last_success_at if status else None
-        if source.kind != "poll":
-            success = book.last_command_at(name)
-        error = (
-            f"{status.last_error_at} {status.last_error}" if status and status.last_error else "-"
-        )
-        rows.append(
-            (name, source.kind, _state(gateway, name, status is not None and status.halted_at),
-             success or "-", error, (status.cursor if status else None) or "-")
-        )  # fmt: skip
-    return rows
-
-
-def _state(gateway: Gateway, name: str, halted: object) -> str:
-    webhook = gateway.webhooks.sources.get(name)
-    if name in gateway.polling.disabled or (webhook and webhook.disabled_reason):
-        return "disabled"
-    return "halted" if halted else "enabled"
