@@ -11,16 +11,18 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from html import escape
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
 from gateway.api.deps import GatewayDep
+from gateway.api.problems import ProblemError
 from gateway.bootstrap import Gateway
 from gateway.delivery import operations
 from gateway.jobs import job_statuses
 from gateway.overview import sla_lines, source_lines
+from gateway.polling.rejects import RejectStatus, list_poll_rejects
 
 router = APIRouter(tags=["operations"])
 RECENT_IMPORTS = 20
@@ -37,6 +39,19 @@ ALARMS = {"disabled", "halted", "failed", "error", "dead", "open"}
 @router.get("/sources", summary="Each inbound source: kind, state, last success and error, cursor")
 def list_sources(gateway: GatewayDep) -> list[dict[str, Any]]:
     return [asdict(line) for line in source_lines(gateway)]
+
+
+@router.get("/sources/{source}/rejects", summary="Quarantined items of a poll source, oldest first")
+def list_source_rejects(
+    gateway: GatewayDep,
+    source: str,
+    status: RejectStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[dict[str, Any]]:
+    if source not in gateway.config.sources:
+        raise ProblemError(404, f"no source {source!r}")
+    found = list_poll_rejects(gateway.store, source=source, status=status, limit=limit)
+    return [asdict(reject) for reject in found]
 
 
 @router.get("/admin", summary="Operator overview page (HTML)", response_class=HTMLResponse)

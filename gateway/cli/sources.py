@@ -1,4 +1,4 @@
-"""`gateway poll <source>` and `gateway sources list`: inbound sources by hand.
+"""`gateway poll <source>` and `gateway sources list|rejects|replay`: inbound sources by hand.
 
 A poll run by hand also lifts a halt that a 401 put on the source, once it succeeds.
 """
@@ -13,6 +13,7 @@ from gateway.bootstrap import Gateway
 from gateway.cli.options import DEFAULT_CONFIG, ConfigOption, open_gateway
 from gateway.overview import source_lines
 from gateway.polling import PollReport
+from gateway.polling.rejects import list_poll_rejects, replay_poll_rejects
 
 sources_app = typer.Typer(help="Inbound sources: webhooks, polls and batch files.")
 
@@ -77,3 +78,40 @@ def sources_list(config: ConfigOption = DEFAULT_CONFIG) -> None:
                 str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)
             ).rstrip()
         )
+
+
+@sources_app.command("rejects")
+def sources_rejects(
+    source: Annotated[str | None, typer.Argument(help="Only this poll source")] = None,
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """Quarantined poll items: source, item key, status, code and reason."""
+    gateway = open_gateway(config)
+    try:
+        rejects = list_poll_rejects(gateway.store, source=source)
+    finally:
+        gateway.close()
+    for r in rejects:
+        typer.echo(f"{r.id:>6}  {r.source} item {r.item_key} [{r.status}] {r.code}: {r.reason}")
+
+
+@sources_app.command("replay")
+def sources_replay(
+    source: Annotated[str, typer.Argument(help="The poll source, e.g. cards")],
+    keys: Annotated[list[str] | None, typer.Argument(help="Item keys (default: every one)")] = None,
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """Run quarantined poll items again, once their cause is fixed (say, the account exists)."""
+    gateway = open_gateway(config)
+    try:
+        chosen = list_poll_rejects(
+            gateway.store, source=source, status="quarantined", keys=keys or ()
+        )
+        adapters = {name: poller.adapter for name, poller in gateway.polling.pollers.items()}
+        outcomes = replay_poll_rejects(gateway.bus, adapters, chosen)
+    finally:
+        gateway.close()
+    for outcome in outcomes:
+        verdict = "replayed" if outcome.replayed else f"still refused: {outcome.reason}"
+        typer.echo(f"item {outcome.reject.item_key}: {verdict}")
+    typer.echo(f"{sum(o.replayed for o in outcomes)} of {len(outcomes)} replayed")

@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
+from gateway.api import create_app
 from gateway.bootstrap import Gateway, build
 from gateway.cli import app
 from gateway.config import parse_config
@@ -104,3 +106,33 @@ def test_the_cli_polls_once_and_lists_every_source(
     assert rows["cards"][-1] == "2"
     assert rows["crm"][1:3] == ["webhook", "disabled"]
     assert unknown.exit_code == 2
+
+
+def test_an_operator_lists_and_replays_quarantined_changes(
+    gateway: Gateway, cards: FakeCards, tmp_path: Path, database_url: str
+) -> None:
+    cards.commit(1, account_no="000055555555")
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"database:\n  url: {database_url}\nlog:\n  format: json\nsources:\n"
+        "  cards: {kind: poll, adapter: 'adapters.cards.status_changes:CardsStatusChanges', "
+        "base_url_env: CARDS_BASE_URL, token_env: CARDS_TOKEN}\n"
+    )
+    runner = CliRunner()
+    runner.invoke(app, ["poll", "cards", "--config", str(config)])
+
+    listed = runner.invoke(app, ["sources", "rejects", "cards", "--config", str(config)])
+    gateway.bus.handle(open_account("000055555555"))
+    replayed = runner.invoke(app, ["sources", "replay", "cards", "--config", str(config)])
+    with serve_in_thread(create_app(gateway)) as base_url:
+        over_http = httpx.get(f"{base_url}/sources/cards/rejects").json()
+        unknown = httpx.get(f"{base_url}/sources/nope/rejects")
+
+    assert "cards item 1 [quarantined] unknown_account" in listed.stdout
+    assert replayed.exit_code == 0, replayed.output
+    assert "item 1: replayed" in replayed.stdout and "1 of 1 replayed" in replayed.stdout
+    events = gateway.store.read_stream("account-000055555555")
+    assert [e.type for e in events] == ["AccountOpened", "CardStatusChanged"]
+    assert [(r["item_key"], r["status"]) for r in over_http] == [("1", "replayed")]
+    assert over_http[0]["payload"]["account_no"] == "000055555555"
+    assert unknown.status_code == 404

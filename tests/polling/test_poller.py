@@ -10,6 +10,7 @@ import pytest
 from gateway.commands import CommandBus
 from gateway.errors import StoreError
 from gateway.polling import SourcePoller, SourceStatusBook
+from gateway.polling.rejects import list_poll_rejects, replay_poll_rejects
 from tests.polling.conftest import Sleeps, make_poller
 from tests.polling.fake_cards import ACCOUNT, Failure, FakeCards, ProcessDied
 from tests.store.test_command_bus import open_account
@@ -234,3 +235,26 @@ def test_opening_the_account_later_does_not_replay_a_quarantined_change(
     poller.poll_once()
 
     assert card_changes(bus, "000055555555") == []
+
+
+def test_a_quarantined_change_is_replayed_once_its_account_exists_and_only_once(
+    bus: CommandBus, cards: FakeCards, poller: SourcePoller
+) -> None:
+    cards.commit(7, account_no="000055555555")
+    poller.poll_once()
+    adapters = {"cards": poller.adapter}
+
+    early = replay_poll_rejects(bus, adapters, list_poll_rejects(bus.store, source="cards"))
+    bus.handle(open_account("000055555555"))
+    waiting = list_poll_rejects(bus.store, source="cards", status="quarantined")
+    fixed = replay_poll_rejects(bus, adapters, waiting)
+    again = replay_poll_rejects(bus, adapters, list_poll_rejects(bus.store, source="cards"))
+    poller.poll_once()  # the lookback shows the change once more
+
+    assert [(o.replayed, o.reason) for o in early] == [
+        (False, "unknown_account: account 000055555555 was never opened")
+    ]
+    assert [o.replayed for o in fixed] == [True]
+    assert [(o.replayed, o.reason) for o in again] == [(False, "replayed already")]
+    assert card_changes(bus, "000055555555") == ["C000000007"]
+    assert list_poll_rejects(bus.store, status="quarantined") == []
