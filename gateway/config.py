@@ -47,6 +47,8 @@ class DatabaseConfig(Section):
 class HttpConfig(Section):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
+    # Bearer tokens for the operator endpoints, comma-separated; unset: loopback callers only.
+    operator_tokens_env: str = "GATEWAY_OPERATOR_TOKENS"
 
 
 class LogConfig(Section):

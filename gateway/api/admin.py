@@ -17,6 +17,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
 from gateway.api.deps import GatewayDep
+from gateway.api.operators import OPERATOR
 from gateway.api.problems import ProblemError
 from gateway.bootstrap import Gateway
 from gateway.delivery import operations
@@ -24,7 +25,7 @@ from gateway.jobs import job_statuses
 from gateway.overview import sla_lines, source_lines
 from gateway.polling.rejects import RejectStatus, list_poll_rejects
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(tags=["operations"], dependencies=OPERATOR)
 RECENT_IMPORTS = 20
 DEAD_LETTERS = 50
 STYLE = """

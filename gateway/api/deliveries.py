@@ -14,6 +14,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from gateway.api.deps import GatewayDep
+from gateway.api.operators import OPERATOR
 from gateway.api.problems import ProblemError
 from gateway.delivery import operations
 from gateway.delivery.destination import subscription_for
@@ -21,7 +22,7 @@ from gateway.delivery.replay import ReplayRange, replay
 from gateway.errors import UnknownDelivery
 from gateway.overview import sla_lines
 
-router = APIRouter(tags=["deliveries"])
+router = APIRouter(tags=["deliveries"], dependencies=OPERATOR)
 Status = Literal["pending", "delivered", "dead", "skipped"]
 
 

@@ -13,13 +13,14 @@ from fastapi import APIRouter
 
 from gateway.api.deps import GatewayDep
 from gateway.api.jobs import answered, runner_of
+from gateway.api.operators import OPERATOR
 from gateway.api.problems import ProblemError
 from gateway.bootstrap import Gateway
 from gateway.exports.engine import ExportJob
 from gateway.exports.manifests import load_manifest
 from gateway.exports.report import export_status
 
-router = APIRouter(tags=["exports"])
+router = APIRouter(tags=["exports"], dependencies=OPERATOR)
 
 
 def _export(gateway: Gateway, job: str) -> ExportJob:

@@ -12,13 +12,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from gateway.api.deps import GatewayDep
+from gateway.api.operators import OPERATOR
 from gateway.api.problems import ProblemError
 from gateway.bootstrap import Gateway
 from gateway.imports.engine import BatchSource, ImportResult
 from gateway.imports.landing import LandingFolder
 from gateway.imports.ledger import ImportRecord
 
-router = APIRouter(tags=["imports"])
+router = APIRouter(tags=["imports"], dependencies=OPERATOR)
 FILE_NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$"
 
 

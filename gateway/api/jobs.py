@@ -11,12 +11,13 @@ from typing import Any
 from fastapi import APIRouter
 
 from gateway.api.deps import GatewayDep
+from gateway.api.operators import OPERATOR
 from gateway.api.problems import ProblemError
 from gateway.bootstrap import Gateway
 from gateway.errors import UnknownJob
 from gateway.jobs import JobRunner, RunOutcome, job_statuses
 
-router = APIRouter(tags=["jobs"])
+router = APIRouter(tags=["jobs"], dependencies=OPERATOR)
 
 
 def runner_of(gateway: Gateway) -> JobRunner:
