@@ -23,7 +23,7 @@ import orjson
 from raw_ceiling import raw_events_table
 
 from gateway.store import NewEvent, StreamAppend, open_store
-from gateway.store.sql import EVENT_COLUMNS
+from gateway.store.writes import EVENT_COLUMNS
 
 
 def stream_ids(count: int, *, ordered: bool) -> list[str]:

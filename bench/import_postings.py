@@ -35,7 +35,8 @@ from gateway.bootstrap import build  # noqa: E402
 from gateway.config import parse_config  # noqa: E402
 from gateway.domain.account_lifecycle import AccountOpened  # noqa: E402
 from gateway.store import NewEvent, StreamAppend  # noqa: E402
-from gateway.store.sql import EVENT_COLUMNS, open_store  # noqa: E402
+from gateway.store.sql import open_store  # noqa: E402
+from gateway.store.writes import EVENT_COLUMNS  # noqa: E402
 
 BUSINESS_DATE = "20261126"
 FILE_NAME = f"CBS_POSTINGS_{BUSINESS_DATE}_001.DAT"

@@ -20,8 +20,9 @@ from gateway.exports.engine import ExportJob
 from gateway.imports.engine import BatchSource, ImportEngine
 from gateway.jobs import JobLeases, JobRunner
 from gateway.polling import PollSources, SourceStatusBook, poll_sources
-from gateway.store.sql import SqlEventStore, open_store, utc_now
+from gateway.store.sql import SqlEventStore, open_store
 from gateway.store.wal import WalCheckpointer
+from gateway.store.writes import utc_now
 from gateway.webhooks import WebhookInbox, webhook_sources
 from schedules import JobSpec, build_scheduler
 from schedules.exports import export_jobs

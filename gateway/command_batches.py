@@ -23,7 +23,8 @@ from gateway.domain.errors import DomainRejection
 from gateway.domain.messages import Event
 from gateway.state_cache import StreamState
 from gateway.store.port import CommandRecord
-from gateway.store.sql import EncodedAppend, SqlEventStore, StoreTransaction
+from gateway.store.sql import SqlEventStore
+from gateway.store.writes import EncodedAppend, StoreTransaction
 
 if TYPE_CHECKING:
     from gateway.commands import CommandBus

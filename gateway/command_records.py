@@ -17,7 +17,7 @@ from gateway.domain.errors import DomainRejection
 from gateway.domain.messages import Command, Event
 from gateway.metrics import COMMANDS, EVENTS_APPENDED
 from gateway.store.port import CommandRecord, NewEvent
-from gateway.store.sql import EncodedEvent, StoreTransaction
+from gateway.store.writes import EncodedEvent, StoreTransaction
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,8 @@ from gateway.domain.messages import Command, Event, event_class
 from gateway.errors import ConcurrencyConflict, CorruptEvent, DuplicateCommand, StoreError
 from gateway.state_cache import STATE_CACHE_ITEMS, StateCache, StreamState
 from gateway.store.port import CommandRecord, Snapshot, StoredEvent, StreamAppend
-from gateway.store.sql import SqlEventStore, StoreTransaction
+from gateway.store.sql import SqlEventStore
+from gateway.store.writes import StoreTransaction
 
 __all__ = ["BatchOutcome", "CommandBus", "Envelope", "fingerprint", "to_domain"]
 

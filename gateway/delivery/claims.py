@@ -14,7 +14,8 @@ from sqlalchemy.engine import Connection
 
 from gateway.store.decoding import decode_row
 from gateway.store.port import StoredEvent
-from gateway.store.sql import EVENT_COLUMNS, SqlEventStore
+from gateway.store.sql import SqlEventStore
+from gateway.store.writes import EVENT_COLUMNS
 
 CLAIMED_COLUMNS = (
     "id, position, stream_id, idempotency_key, attempts, counted_attempts, run_started_at, "

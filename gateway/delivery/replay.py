@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from gateway.delivery.dispatch import Subscription, insert_deliveries, new_rows
-from gateway.store.sql import SqlEventStore, timestamp
+from gateway.store.sql import SqlEventStore
+from gateway.store.writes import timestamp
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 from gateway.imports.engine import BatchSource
 from gateway.sla import record_breach
-from gateway.store.sql import SqlEventStore, timestamp
+from gateway.store.sql import SqlEventStore
+from gateway.store.writes import timestamp
 
 
 def due_time(source: BatchSource, now: datetime) -> datetime | None:

@@ -25,7 +25,7 @@ from gateway.imports.ledger import Claim, ImportLedger, ImportRecord
 from gateway.imports.ports import BatchAdapter, FileRejected, RecordRejected, SourceRecord
 from gateway.imports.quarantine import NewReject, Quarantine
 from gateway.store.port import CommandRecord
-from gateway.store.sql import Clock, StoreTransaction, utc_now
+from gateway.store.writes import Clock, StoreTransaction, utc_now
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]

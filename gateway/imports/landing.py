@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from gateway.imports.engine import BatchSource, ImportEngine, ImportResult, Progress
-from gateway.store.sql import utc_now
+from gateway.store.writes import utc_now
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from gateway.errors import DuplicateCommand, StoreError
-from gateway.store.sql import SqlEventStore, StoreTransaction, timestamp
+from gateway.store.sql import SqlEventStore
+from gateway.store.writes import StoreTransaction, timestamp
 
 ImportStatus = Literal["running", "completed", "failed"]
 COLUMNS = (

@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from gateway.store.sql import SqlEventStore, StoreTransaction
+from gateway.store.sql import SqlEventStore
+from gateway.store.writes import StoreTransaction
 
 RejectStatus = Literal["quarantined", "replayed"]
 COLUMNS = "id, import_id, record_number, raw_hex, field, code, reason, command_id, status"

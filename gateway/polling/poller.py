@@ -23,7 +23,7 @@ from gateway.errors import PollError, PollUnauthorized, StoreError
 from gateway.polling.client import fetch_json, retrying
 from gateway.polling.port import PollAdapter, PolledItem, PolledPage
 from gateway.polling.status import SourceStatusBook
-from gateway.store.sql import StoreTransaction
+from gateway.store.writes import StoreTransaction
 
 log = logging.getLogger(__name__)
 POLLED = Counter("gateway_polled_items_total", "Polled items, by outcome", ["source", "outcome"])

@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from gateway.store.sql import SqlEventStore, StoreTransaction
+from gateway.store.sql import SqlEventStore
+from gateway.store.writes import StoreTransaction
 
 COLUMNS = "source, kind, cursor, last_success_at, last_error_at, last_error, halted_at"
 
