@@ -5,6 +5,7 @@ The file restates every account daily, so each status command is harmless when r
 
 from __future__ import annotations
 
+import sys
 from dataclasses import replace
 from datetime import date
 
@@ -122,13 +123,15 @@ def decide_close(state: AccountState, command: CloseAccount) -> list[Event]:
 
 
 def apply_opened(event: AccountOpened) -> AccountState:
+    # Thousands of cached accounts share a few products, currencies and branches: one string
+    # each, not one per account read back from its stream.
     return AccountState(
         account_no=event.account_no,
         customer_no=event.customer_no,
-        product=event.product,
-        currency=event.currency,
+        product=sys.intern(event.product),
+        currency=sys.intern(event.currency),
         opened_on=event.opened_on,
-        branch=event.branch,
+        branch=sys.intern(event.branch),
     )
 
 

@@ -5,6 +5,7 @@ Compact rows (lists, not objects) because a busy account's postings index is its
 
 from __future__ import annotations
 
+import sys
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -67,10 +68,10 @@ def _state(data: JsonDict) -> AccountState:
     return AccountState(
         account_no=data["account_no"],
         customer_no=data["customer_no"],
-        product=data["product"],
-        currency=data["currency"],
+        product=sys.intern(data["product"]),
+        currency=sys.intern(data["currency"]),
         opened_on=date.fromisoformat(data["opened_on"]),
-        branch=data["branch"],
+        branch=sys.intern(data["branch"]),
         status=AccountStatus(data["status"]),
         balance=Decimal(data["balance"]),
         held=Decimal(data["held"]),

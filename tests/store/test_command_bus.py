@@ -222,14 +222,14 @@ def test_corrupt_stored_json_is_reported_not_raised_by_the_feed(store: SqlEventS
 def test_the_state_cache_lets_busy_accounts_go_once_their_postings_fill_it(
     store: SqlEventStore,
 ) -> None:
-    bus = CommandBus(store, cache_size=100, cache_items=7)
+    bus = CommandBus(store, cache_size=100, cache_items=25)
     bus.handle_batch([open_account("000000000001"), open_account("000000000002")])
     bus.handle_batch([deposit(f"A{n}", account_no="000000000001") for n in range(3)])
-    assert len(bus.cache) == 2 and bus.cache.items == 1 + 4
+    assert len(bus.cache) == 2 and bus.cache.items == 10 + 13
 
     bus.handle_batch([deposit(f"B{n}", account_no="000000000002") for n in range(3)])
 
     assert bus.cache.get("account-000000000001") is None
-    assert bus.cache.items == 4
+    assert bus.cache.items == 13
     bus.handle_batch([deposit("A3", account_no="000000000001")])
     assert balance(store, "000000000001") == Decimal("502.00")
