@@ -34,6 +34,7 @@ from gateway.store.writes import StoreTransaction
 __all__ = ["BatchOutcome", "CommandBus", "Envelope", "fingerprint", "to_domain"]
 
 log = logging.getLogger(__name__)
+LOAD_GROUP = 200
 
 
 def to_domain(stored: StoredEvent) -> Event:
@@ -184,7 +185,18 @@ class CommandBus:
         return loaded
 
     def load_many(self, stream_ids: list[str], decider: Decider[Any]) -> dict[str, StreamState]:
-        """`load` for many streams at once: snapshots in one query, events in another."""
+        """`load` for many streams at once, `LOAD_GROUP` streams to a read.
+
+        A shuffled file's chunk misses the cache for hundreds of accounts; read all at once,
+        their events (decoded rows, then models) were a passing peak of some 15 MB.
+        """
+        loaded: dict[str, StreamState] = {}
+        for start in range(0, len(stream_ids), LOAD_GROUP):
+            loaded.update(self._load_group(stream_ids[start : start + LOAD_GROUP], decider))
+        return loaded
+
+    def _load_group(self, stream_ids: list[str], decider: Decider[Any]) -> dict[str, StreamState]:
+        """Streams' states from their snapshots (one query) and the events after (another)."""
         snapshots = self.store.load_snapshots(stream_ids)
         starts: dict[str, tuple[Any, int]] = {
             sid: (decider.initial_state(), 0) for sid in stream_ids
