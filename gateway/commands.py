@@ -204,14 +204,13 @@ class CommandBus:
         for stream_id, snapshot in snapshots.items():
             if snapshot.schema_version == decider.snapshot_version:
                 starts[stream_id] = (decider.restore(snapshot.state), snapshot.stream_version)
-        histories = self.store.read_streams(stream_ids)
+        histories = self.store.read_streams({sid: version for sid, (_, version) in starts.items()})
         loaded: dict[str, StreamState] = {}
         for stream_id, (state, version) in starts.items():
             snapshot_version = version
             for stored in histories.get(stream_id, ()):
-                if stored.stream_version > version:
-                    state = decider.evolve(state, to_domain(stored))
-                    version = stored.stream_version
+                state = decider.evolve(state, to_domain(stored))
+                version = stored.stream_version
             loaded[stream_id] = StreamState(version, state, snapshot_version)
             self.keep_state(stream_id, decider, loaded[stream_id], snapshot_version)
         return loaded

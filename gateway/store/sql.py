@@ -5,9 +5,9 @@ Hot paths (batch append, feed reads) use driver SQL through SQLAlchemy's connect
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from sqlalchemy import create_engine, event
@@ -25,6 +25,8 @@ from gateway.store.writes import (
     StoreTransaction,
     utc_now,
 )
+
+T = TypeVar("T")
 
 
 def open_store(url: str, *, migrate: bool = True, clock: Clock = utc_now) -> SqlEventStore:
@@ -146,18 +148,20 @@ class SqlEventStore:
             (stream_id, after_version),
         )
 
-    def read_streams(self, stream_ids: Collection[str]) -> dict[str, list[StoredEvent]]:
-        """Every event of each stream, in version order; streams without events are left out.
+    def read_streams(self, after: Mapping[str, int]) -> dict[str, list[StoredEvent]]:
+        """Each stream's events after its version in `after` (0: every one), in version order.
 
-        One query per 500 streams: loading a batch's streams one by one costs a round trip each.
+        Streams with no such events are left out. One query per 200 streams: loading a batch's
+        streams one by one costs a round trip each; starting at a snapshot's version leaves a
+        long stream's older history unread.
         """
         found: dict[str, list[StoredEvent]] = {}
-        for chunk in _chunks(sorted(set(stream_ids)), 500):
-            marks = ", ".join("?" * len(chunk))
+        for chunk in _chunks(sorted(after.items()), 200):
+            terms = " OR ".join(["(stream_id = ? AND stream_version > ?)"] * len(chunk))
             events = self.read_events(
-                f"SELECT {EVENT_COLUMNS} FROM events WHERE stream_id IN ({marks}) "
+                f"SELECT {EVENT_COLUMNS} FROM events WHERE {terms} "
                 "ORDER BY stream_id, stream_version",
-                tuple(chunk),
+                tuple(value for pair in chunk for value in pair),
             )
             for stored in events:
                 found.setdefault(stored.stream_id, []).append(stored)
@@ -244,6 +248,6 @@ class SqlEventStore:
             raise StoreError(f"database refused a read: {exc}") from exc
 
 
-def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+def _chunks(items: list[T], size: int) -> Iterator[list[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]

@@ -34,6 +34,20 @@ def test_appended_events_are_read_back_in_stream_and_feed_order(store: SqlEventS
     }
 
 
+def test_many_streams_are_read_each_from_its_own_version(store: SqlEventStore) -> None:
+    for n in range(250):  # more streams than one query reads
+        store.append(f"account-{n:03d}", 0, opened(3))
+
+    after = {f"account-{n:03d}": n % 4 for n in range(250)} | {"account-none": 0}
+    found = store.read_streams(after)
+
+    assert set(found) == {f"account-{n:03d}" for n in range(250) if n % 4 < 3}
+    assert [e.stream_version for e in found["account-001"]] == [2, 3]
+    assert [e.stream_version for e in found["account-004"]] == [1, 2, 3]
+    assert sum(len(events) for events in found.values()) == sum(3 - n % 4 for n in range(250)
+                                                                 if n % 4 < 3)  # fmt: skip
+
+
 def test_a_second_writer_with_the_same_expected_version_gets_a_conflict(
     store: SqlEventStore,
 ) -> None:
