@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import resource
 import subprocess
 import sys
 import tempfile
@@ -20,6 +19,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from peak_memory import peak_rss_kb
 
 from adapters.stmt import StatementFile
 from gateway.domain.messages import event_class
@@ -104,14 +105,6 @@ def measured(side: str, url: str, folder: Path) -> None:
     (engine if side == "engine" else ceiling)(url, folder)
     took = time.perf_counter() - started
     print(f"{took:.3f} {peak_rss_kb()}")
-
-
-def peak_rss_kb() -> int:
-    """This process's own high-water mark (getrusage would count the parent's, before exec)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def same_lines(folder: Path) -> bool:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import resource
 import sqlite3
 import subprocess
 import sys
@@ -29,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from peak_memory import peak_rss_kb  # noqa: E402
 from raw_ceiling import raw_events_table  # noqa: E402
 
 from gateway.bootstrap import build  # noqa: E402
@@ -120,20 +120,6 @@ def run_import(
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     result: dict[str, object] = json.loads(output.strip().splitlines()[-1])
     return result
-
-
-def peak_rss_kb() -> int:
-    """This process's own peak RSS (VmHWM). Not `ru_maxrss`: Linux keeps that across execve,
-    so a child started by a parent that grew large (generating the file, opening the
-    accounts) would report the parent's peak instead of its own."""
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def child(url: str, path: Path, chunk: int, profile: str | None, cache: int | None) -> None:
