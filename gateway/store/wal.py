@@ -11,6 +11,7 @@ instead, in PASSIVE mode, which never waits for (or blocks) a writer. Short-live
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
 from typing import Any
@@ -70,11 +71,26 @@ class WalCheckpointer:
             connection.close()
 
     def checkpoint(self, connection: sqlite3.Connection) -> None:
-        """Copy what the log holds into the database file, without waiting for anyone."""
+        """Copy what the log holds into the database file, without waiting for anyone.
+
+        Under a steady stream of commits a passive checkpoint never quite finishes (each
+        commit made while it copies is left for the next round), and the log only starts
+        over once one has. So past `JOURNAL_SIZE_LIMIT` the round ends with a TRUNCATE
+        checkpoint: writers wait for it, but only while it copies what the passive one
+        just left, and the log goes back to zero.
+        """
         try:
             connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            if self._log_size() > JOURNAL_SIZE_LIMIT:
+                connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
         except sqlite3.Error as exc:  # the next round tries again; writes are unaffected
             log.warning("WAL checkpoint of %s failed: %s", self.path, exc)
+
+    def _log_size(self) -> int:
+        try:
+            return os.path.getsize(f"{self.path}-wal")
+        except OSError:
+            return 0
 
 
 def _no_automatic_checkpoints(dbapi_connection: Any, _record: Any) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import time
 from pathlib import Path
 
-from gateway.store import NewEvent, StreamAppend
+import pytest
+
+from gateway.store import NewEvent, StreamAppend, wal
 from gateway.store.sql import open_store
 from gateway.store.wal import WalCheckpointer
 
@@ -71,3 +74,28 @@ def test_a_database_without_a_file_is_left_alone() -> None:
     assert not checkpointer.applies
     checkpointer.stop()
     store.engine.dispose()
+
+
+def test_the_log_stays_bounded_under_a_steady_stream_of_commits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(wal, "JOURNAL_SIZE_LIMIT", 256 * 1024)
+    path = tmp_path / "gateway.db"
+    store = open_store(f"sqlite:///{path}")
+    checkpointer = wal.WalCheckpointer(store.engine, interval=0.02)
+    checkpointer.start()
+    sizes: list[int] = []
+    written = 0
+    deadline = time.monotonic() + 1.5
+    while time.monotonic() < deadline:  # one writer, never pausing: passive rounds never finish
+        with store.transaction() as tx:
+            tx.append([StreamAppend(f"s-{written}", 0, [NewEvent("Opened", {"n": written})])])
+        written += 1
+        sizes.append(os.path.getsize(f"{path}-wal"))
+    checkpointer.stop()
+    store.engine.dispose()
+
+    assert written > 200
+    assert max(sizes) < 32 * 1024 * 1024, f"the log grew to {max(sizes)} bytes"
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("SELECT COUNT(*) FROM events").fetchone()[0] == written
