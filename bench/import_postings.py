@@ -5,7 +5,9 @@ the same records shuffled), opens the accounts by appending AccountOpened events
 imports the file in a child process through `ImportEngine.import_file` (SHA-256 claim, pass 1,
 pass 2, chunked commits), measuring its wall time and peak RSS. The ceiling is measured in the
 same run: `sqlite3.executemany` of the resulting event rows, in batches of the chunk size, into
-an equivalent table with the same pragmas.
+an equivalent table with the same pragmas. A second line writes those event rows together with
+their command records (one per posting, what makes a re-sent file add nothing): the most any
+import that keeps them can reach before it decodes or decides anything.
 
     .venv/bin/python bench/import_postings.py [--records 1000000] [--accounts 100000]
         [--order sorted|shuffled|both] [--profile FILE.prof]
@@ -36,7 +38,7 @@ from gateway.config import parse_config  # noqa: E402
 from gateway.domain.account_lifecycle import AccountOpened  # noqa: E402
 from gateway.store import NewEvent, StreamAppend  # noqa: E402
 from gateway.store.sql import open_store  # noqa: E402
-from gateway.store.writes import EVENT_COLUMNS  # noqa: E402
+from gateway.store.writes import COMMAND_COLUMNS, EVENT_COLUMNS  # noqa: E402
 
 BUSINESS_DATE = "20261126"
 FILE_NAME = f"CBS_POSTINGS_{BUSINESS_DATE}_001.DAT"
@@ -165,15 +167,31 @@ def event_rows(db: Path, after: int, batch: int) -> Iterator[list[tuple[object, 
     source.close()
 
 
-def measure_raw(db: Path, raw_db: Path, after: int, batch: int) -> tuple[float, int]:
-    """The same event rows, already serialised, straight into executemany; only that is timed."""
-    conn = raw_events_table(raw_db)
-    sql = f"INSERT INTO events ({EVENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)"
+def command_rows(db: Path, batch: int) -> Iterator[list[tuple[object, ...]]]:
+    source = sqlite3.connect(db)
+    cursor = source.execute(f"SELECT {COMMAND_COLUMNS} FROM commands ORDER BY rowid")
+    while rows := cursor.fetchmany(batch):
+        yield rows
+    source.close()
+
+
+def measure_raw(
+    db: Path, raw_db: Path, after: int, batch: int, *, commands: bool = False
+) -> tuple[float, int]:
+    """The same event rows (and, with `commands`, their command records), already serialised,
+    straight into executemany, a chunk a transaction; only that is timed."""
+    conn = raw_events_table(raw_db, commands=commands)
+    insert_events = f"INSERT INTO events ({EVENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)"
+    insert_commands = f"INSERT INTO commands ({COMMAND_COLUMNS}) VALUES ({', '.join('?' * 12)})"
+    records = command_rows(db, batch) if commands else iter(())
     elapsed, count = 0.0, 0
     for rows in event_rows(db, after, batch):
+        paired = next(records, [])
         started = time.perf_counter()
         conn.execute("BEGIN IMMEDIATE")
-        conn.executemany(sql, rows)
+        conn.executemany(insert_events, rows)
+        if paired:
+            conn.executemany(insert_commands, paired)
         conn.execute("COMMIT")
         elapsed += time.perf_counter() - started
         count += len(rows)
@@ -190,13 +208,18 @@ def measure(args: argparse.Namespace, *, shuffled: bool) -> None:
         profile = f"{args.profile}.{'shuffled' if shuffled else 'sorted'}" if args.profile else None
         result = run_import(url, path, args.chunk, profile, args.state_cache)
         raw, rows = measure_raw(db, Path(folder) / "raw.db", args.accounts, args.chunk)
+        both, _ = measure_raw(
+            db, Path(folder) / "raw-commands.db", args.accounts, args.chunk, commands=True
+        )
     rate, ceiling = args.records / float(result["seconds"]), rows / raw  # type: ignore[arg-type]
     print(
         f"{'shuffled' if shuffled else 'sorted  '}: import {rate:>8,.0f} records/s "
         f"({result['seconds']:.1f} s, CPU {result['cpu_seconds']:.1f} s, {result['events']:,} "
         f"events, {result['status']}) | "
         f"raw executemany {ceiling:>8,.0f} rows/s ({raw:.1f} s) | "
-        f"{rate / ceiling:.2f}x ceiling | peak RSS {result['peak_rss_mb']:.0f} MB"
+        f"{rate / ceiling:.2f}x ceiling | peak RSS {result['peak_rss_mb']:.0f} MB\n"
+        f"{'':10}the event rows with their command records, raw: {rows / both:,.0f} records/s "
+        f"= {raw / both:.2f}x the ceiling, before any decoding or deciding"
     )
     if result["status"] != "completed":
         print(f"  reason: {result['reason']}")
