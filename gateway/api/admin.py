@@ -1,4 +1,4 @@
-"""`GET /admin`: one read-only page for operators, and `GET /sources` for the same sources.
+"""`GET /admin`: one read-only page for operators.
 
 The page shows what the JSON endpoints and the CLI show, at a glance: inbound sources, recent
 imports, SLAs, dead letters and scheduled jobs. It acts on nothing; redrive, replay and reruns
@@ -9,21 +9,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict
 from html import escape
-from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
 from gateway.api.deps import GatewayDep
 from gateway.api.operators import OPERATOR
-from gateway.api.problems import ProblemError
 from gateway.bootstrap import Gateway
 from gateway.delivery import operations
 from gateway.jobs import job_statuses
 from gateway.overview import sla_lines, source_lines
-from gateway.polling.rejects import RejectStatus, list_poll_rejects
 
 router = APIRouter(tags=["operations"], dependencies=OPERATOR)
 RECENT_IMPORTS = 20
@@ -35,24 +31,6 @@ th, td { border-bottom: 1px solid #ddd; padding: .25rem .75rem; text-align: left
 th { background: #f3f3f3; } td.bad { color: #a00000; font-weight: 600; }
 """
 ALARMS = {"disabled", "halted", "failed", "error", "dead", "open"}
-
-
-@router.get("/sources", summary="Each inbound source: kind, state, last success and error, cursor")
-def list_sources(gateway: GatewayDep) -> list[dict[str, Any]]:
-    return [asdict(line) for line in source_lines(gateway)]
-
-
-@router.get("/sources/{source}/rejects", summary="Quarantined items of a poll source, oldest first")
-def list_source_rejects(
-    gateway: GatewayDep,
-    source: str,
-    status: RejectStatus | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[dict[str, Any]]:
-    if source not in gateway.config.sources:
-        raise ProblemError(404, f"no source {source!r}")
-    found = list_poll_rejects(gateway.store, source=source, status=status, limit=limit)
-    return [asdict(reject) for reject in found]
 
 
 @router.get("/admin", summary="Operator overview page (HTML)", response_class=HTMLResponse)
