@@ -12,26 +12,23 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from gateway.command_batches import BatchOutcome, attempt_batch
-from gateway.command_records import (
+from gateway.commands.batches import BatchOutcome, attempt_batch
+from gateway.commands.records import (
     Envelope,
     accepted_record,
     count_outcomes,
-    fingerprint,
     forget_rejection,
     new_event,
     rejected_record,
 )
+from gateway.commands.state_cache import STATE_CACHE_ITEMS, StateCache, StreamState
 from gateway.domain.deciders import Decider, decider_for
 from gateway.domain.errors import DomainRejection
 from gateway.domain.messages import Command, Event, event_class
 from gateway.errors import ConcurrencyConflict, CorruptEvent, DuplicateCommand, StoreError
-from gateway.state_cache import STATE_CACHE_ITEMS, StateCache, StreamState
 from gateway.store.port import CommandRecord, Snapshot, StoredEvent, StreamAppend
 from gateway.store.sql import SqlEventStore
 from gateway.store.writes import StoreTransaction
-
-__all__ = ["BatchOutcome", "CommandBus", "Envelope", "fingerprint", "to_domain"]
 
 log = logging.getLogger(__name__)
 LOAD_GROUP = 200

@@ -1,6 +1,6 @@
 """What a command leaves behind: its record, its events as rows, and the metrics it counts.
 
-Shared by the bus's one-command path and its batch path (`gateway.command_batches`).
+Shared by the bus's one-command path and its batch path (`gateway.commands.batches`).
 """
 
 from __future__ import annotations

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from gateway.command_records import (
+from gateway.commands.records import (
     Envelope,
     count_outcomes,
     count_rows,
@@ -18,16 +18,13 @@ from gateway.command_records import (
     fingerprint,
     rejected_record,
 )
+from gateway.commands.state_cache import StateCache, StreamState
 from gateway.domain.deciders import Decider
 from gateway.domain.errors import DomainRejection
-from gateway.domain.messages import Event
-from gateway.state_cache import StreamState
+from gateway.domain.messages import Command, Event
 from gateway.store.port import CommandRecord
 from gateway.store.sql import SqlEventStore
 from gateway.store.writes import EncodedAppend, StoreTransaction
-
-if TYPE_CHECKING:
-    from gateway.commands import CommandBus
 
 
 @dataclass(slots=True)
@@ -52,6 +49,21 @@ class BatchOutcome:
         return [CommandRecord(*row) for row in self.accepted_rows] + self.rejected
 
 
+class BatchHost(Protocol):
+    """What the batch path needs of the bus (`gateway.commands.bus.CommandBus`)."""
+
+    store: SqlEventStore
+    cache: StateCache
+
+    def decider(self, command: Command) -> Decider[Any]: ...
+
+    def load_many(self, stream_ids: list[str], decider: Decider[Any]) -> dict[str, StreamState]: ...
+
+    def keep_state(
+        self, stream_id: str, decider: Decider[Any], entry: StreamState, snapshot_version: int
+    ) -> None: ...
+
+
 # A command still to decide: its envelope, command id and stream; and once decided, the
 # stream version it was decided at and its events.
 Pending = tuple[Envelope, str, str]
@@ -61,7 +73,7 @@ Working = dict[str, tuple[Decider[Any], StreamState, StreamState]]
 
 
 def attempt_batch(
-    bus: CommandBus,
+    bus: BatchHost,
     envelopes: Sequence[Envelope],
     *,
     within: Callable[[StoreTransaction, BatchOutcome], None] | None,
@@ -100,7 +112,7 @@ def new_commands(
     return pending
 
 
-def working_states(bus: CommandBus, pending: list[Pending], *, fresh: bool) -> Working:
+def working_states(bus: BatchHost, pending: list[Pending], *, fresh: bool) -> Working:
     """Each stream's state as loaded and a working copy; uncached streams load together."""
     working: Working = {}
     missing: dict[str, tuple[Decider[Any], list[str]]] = {}
