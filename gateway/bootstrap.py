@@ -19,6 +19,7 @@ from gateway.exports.build import build_exports
 from gateway.exports.engine import ExportJob
 from gateway.imports.engine import BatchSource, ImportEngine
 from gateway.jobs import JobLeases, JobRunner
+from gateway.platform import PlatformIngest
 from gateway.polling import PollSources, SourceStatusBook, poll_sources
 from gateway.store.sql import SqlEventStore, open_store
 from gateway.store.wal import WalCheckpointer
@@ -45,6 +46,7 @@ class Gateway:
     delivery: DeliveryEngine | None = field(default=None, kw_only=True)
     exports: dict[str, ExportJob] = field(default_factory=dict, kw_only=True)
     jobs: JobRunner | None = field(default=None, kw_only=True)
+    platform: PlatformIngest = field(kw_only=True)
 
     _scheduler: BackgroundScheduler | None = field(default=None, init=False, repr=False)
     _checkpointer: WalCheckpointer | None = field(default=None, init=False, repr=False)
@@ -97,6 +99,7 @@ def build(config: GatewayConfig, *, migrate: bool = True) -> Gateway:
         store=store,
         bus=bus,
         imports=ImportEngine(bus),
+        platform=PlatformIngest(bus),
         batch_sources=batch_sources(config),
         webhooks=WebhookInbox(bus, webhook_sources(config.sources), status),
         polling=poll_sources(config.sources, bus=bus, status=status),

@@ -21,10 +21,11 @@ from pydantic import (
     model_validator,
 )
 
-from gateway.delivery.settings import DestinationConfig, PlatformEventsConfig
+from gateway.delivery.settings import DestinationConfig
 from gateway.errors import ConfigError
 from gateway.exports.settings import ExportConfig
 from gateway.jobs.settings import JobsConfig
+from gateway.platform.settings import BrokerConfig, PlatformEventsConfig
 
 DATABASE_URL_ENV = "GATEWAY_DATABASE_URL"
 
@@ -203,6 +204,7 @@ class GatewayConfig(Section):
     sources: dict[str, SourceConfig] = {}
     destinations: dict[str, DestinationConfig] = {}
     platform_events: PlatformEventsConfig = PlatformEventsConfig()
+    broker: BrokerConfig = BrokerConfig()
     exports: dict[str, ExportConfig] = {}
     jobs: JobsConfig = JobsConfig()
 

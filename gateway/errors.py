@@ -168,3 +168,27 @@ class ExportError(GatewayError):
 
 class UnknownJob(GatewayError):
     """No scheduled job (or export) has the name an operator gave."""
+
+
+class SourceNotAllowed(InboundRefused):
+    """The caller may not write as the CloudEvents `source` it names."""
+
+    status = 403
+
+
+class ConflictingEvent(InboundRefused):
+    """A known CloudEvents `source` + `id` with another payload: never silently dropped."""
+
+    status = 409
+
+
+class EventRefused(InboundRefused):
+    """A platform event that is not a valid next event of its stream; `code` says which rule."""
+
+    status = 422
+
+    def __init__(
+        self, detail: str, *, code: str, errors: list[dict[str, str]] | None = None
+    ) -> None:
+        super().__init__(detail, errors=errors)
+        self.code = code

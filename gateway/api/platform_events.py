@@ -1,12 +1,10 @@
 """`POST /events`: the platform's services append CloudEvents (structured or batch mode).
 
-Authenticated by a bearer token from the variable `platform_events.tokens_env` names.
+A bearer token of `platform_events` writes only as the CloudEvents sources its writer names.
 """
 
 from __future__ import annotations
 
-import hmac
-import os
 from typing import Annotated, Any
 
 import orjson
@@ -15,8 +13,10 @@ from fastapi import APIRouter, Header, Request, Response
 from gateway.api.deps import GatewayDep
 from gateway.api.problems import ProblemError
 from gateway.cloudevents import BATCH_MEDIA_TYPE, EVENT_MEDIA_TYPE
-from gateway.errors import InvalidPayload
-from gateway.platform_events import append_platform_events, parse
+from gateway.errors import InboundRefused
+from gateway.platform import SourceGrant, grant_for, parse
+from gateway.platform.settings import PlatformEventsConfig
+from gateway.platform.writers import known_tokens
 
 router = APIRouter(tags=["events"])
 MEDIA_TYPES = (EVENT_MEDIA_TYPE, BATCH_MEDIA_TYPE, "application/json")
@@ -35,7 +35,7 @@ async def append_events(
     authorization: Annotated[str | None, Header()] = None,
     content_type: Annotated[str, Header()] = "",
 ) -> Response:
-    _authenticate(gateway.config.platform_events.tokens_env, authorization)
+    grant = _authenticate(gateway.config.platform_events, authorization)
     media_type = content_type.split(";")[0].strip().lower()
     if media_type not in MEDIA_TYPES:
         raise ProblemError(415, f"send {EVENT_MEDIA_TYPE} or {BATCH_MEDIA_TYPE}")
@@ -45,9 +45,9 @@ async def append_events(
         raise ProblemError(422, f"a batch holds 1 to {gateway.config.platform_events.max_batch}")
     try:
         events = [parse(item, index) for index, item in enumerate(batch)]
-    except InvalidPayload as exc:
-        raise ProblemError(422, exc.detail, errors=exc.errors) from None
-    appended = append_platform_events(gateway.store, events)
+        appended = gateway.platform.append(events, grant=grant)
+    except InboundRefused as exc:
+        raise ProblemError(exc.status, exc.detail, errors=exc.errors) from None
     fresh = sum(1 for a in appended if not a.duplicate)
     answer = {"appended": fresh, "duplicates": len(appended) - fresh,
               "events": [{"id": a.id, "position": a.position, "duplicate": a.duplicate}
@@ -56,13 +56,16 @@ async def append_events(
                     media_type="application/json")  # fmt: skip
 
 
-def _authenticate(tokens_env: str, authorization: str | None) -> None:
-    tokens = [t.strip() for t in os.environ.get(tokens_env, "").split(",") if t.strip()]
-    if not tokens:
-        raise ProblemError(401, f"no platform tokens are configured ({tokens_env} is not set)")
+def _authenticate(config: PlatformEventsConfig, authorization: str | None) -> SourceGrant:
+    if not known_tokens(config):
+        raise ProblemError(
+            401, f"no platform tokens are configured ({config.tokens_env} is not set)"
+        )
     scheme, _, given = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not any(hmac.compare_digest(given, t) for t in tokens):
+    grant = grant_for(given, config) if scheme.lower() == "bearer" else None
+    if grant is None:
         raise ProblemError(401, "a valid bearer token is required")
+    return grant
 
 
 def _json(raw: bytes) -> Any:

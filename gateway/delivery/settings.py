@@ -113,10 +113,3 @@ class DestinationConfig(Part):
         if self.lease_seconds < 2 * self.timeout_seconds + 1:
             raise ValueError("lease_seconds must be at least 2 * timeout_seconds + 1")
         return self
-
-
-class PlatformEventsConfig(Part):
-    """`POST /events`: the platform's services append their own events, with a bearer token."""
-
-    tokens_env: str = "GATEWAY_PLATFORM_TOKENS"
-    max_batch: int = Field(default=1000, ge=1)

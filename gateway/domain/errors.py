@@ -46,3 +46,15 @@ class IncompatibleSnapshot(ValueError):
 
 class NoDecider(LookupError):
     """No aggregate handles this command or stream: a routing bug, not a business answer."""
+
+
+class UnfitEvent(Exception):
+    """An event offered ready-made (the platform's) is not a valid next event of its stream.
+
+    `code` is stable (`wrong_stream`, `already_recorded`, `not_what_the_stream_records`).
+    """
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(f"{code}: {reason}")
+        self.code = code
+        self.reason = reason
