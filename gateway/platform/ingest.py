@@ -12,8 +12,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from gateway.command_records import count_outcomes
 from gateway.commands import CommandBus
+from gateway.commands.records import count_outcomes
+from gateway.commands.state_cache import StreamState
 from gateway.domain.admission import admit, stream_decider
 from gateway.domain.deciders import Decider
 from gateway.domain.errors import DomainRejection, UnfitEvent
@@ -26,7 +27,6 @@ from gateway.errors import (
 )
 from gateway.platform.parsing import PlatformEvent, payload_fingerprint
 from gateway.platform.writers import SourceGrant
-from gateway.state_cache import StreamState
 from gateway.store.port import CommandRecord, StreamAppend
 
 log = logging.getLogger(__name__)
