@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -54,3 +56,19 @@ def configure_logging(config: LogConfig) -> None:
     root.setLevel(config.level)
     # APScheduler narrates every job it adds and runs; the gateway logs its own job outcomes.
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, root.level))
+
+
+@contextmanager
+def start_up_logs(*, shown: bool) -> Iterator[None]:
+    """While the gateway is built: migrations and disabled sources, logged only if `shown`.
+
+    A command run by hand would otherwise print the same start-up story before each answer.
+    """
+    root = logging.getLogger()
+    level = root.level
+    if not shown:
+        root.setLevel(max(level, logging.ERROR))
+    try:
+        yield
+    finally:
+        root.setLevel(level)

@@ -8,21 +8,32 @@ from __future__ import annotations
 import signal
 import threading
 import time
+from dataclasses import asdict
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-import orjson
 import typer
 
 from gateway.bootstrap import Gateway
 from gateway.cli.options import DEFAULT_CONFIG, ConfigOption, open_gateway
+from gateway.cli.output import (
+    Column,
+    JsonOption,
+    fail,
+    right,
+    say,
+    show_record,
+    show_rows,
+    usage_error,
+)
 from gateway.delivery import operations
 from gateway.delivery.destination import subscription_for
 from gateway.delivery.engine import DeliveryEngine
 from gateway.delivery.replay import ReplayRange, replay
 from gateway.errors import GatewayError
+from gateway.operations.dead_letters import dead_letters
+from gateway.operations.readable import duration, moment
 from gateway.overview import sla_lines
-from gateway.sla import SlaLine
 
 deliveries_app = typer.Typer(help="Outbound deliveries and their attempts.", no_args_is_help=True)
 dlq_app = typer.Typer(help="Dead letters: list, redrive, skip.", no_args_is_help=True)
@@ -42,9 +53,16 @@ def _engine(gateway: Gateway) -> DeliveryEngine:
     return gateway.delivery
 
 
-def _print(rows: list[dict[str, Any]]) -> None:
-    for row in rows:
-        typer.echo(orjson.dumps(row).decode())
+DELIVERY_COLUMNS = (
+    right("id"), Column("destination"), right("position"), Column("stream_id", "stream"),
+    Column("event_type", "event"), Column("status"), right("attempts"),
+    Column("event_at", "event at", render=moment), Column("last_error", "last error"),
+)  # fmt: skip
+DEAD_LETTER_COLUMNS = (
+    right("id"), Column("destination"), Column("business_key", "TXN-REF / key"),
+    Column("source_record", "source record"), Column("event_type", "event"), right("attempts"),
+    Column("last_error", "last error"),
+)  # fmt: skip
 
 
 @deliveries_app.command("list")
@@ -53,39 +71,52 @@ def deliveries_list(
     destination: Annotated[str | None, typer.Option(help="Only this destination")] = None,
     status: Annotated[str | None, typer.Option(help="pending, delivered, dead or skipped")] = None,
     limit: Annotated[int, typer.Option(min=1)] = 100,
+    as_json: JsonOption = False,
 ) -> None:
-    """Deliveries, oldest first, one JSON object a line."""
+    """Deliveries, oldest first."""
     gateway = open_gateway(config)
     try:
         found = operations.list_deliveries(
             gateway.store, destination=destination, status=status, limit=limit
         )
-        _print([d.as_dict() for d in found])
     finally:
         gateway.close()
+    show_rows([d.as_dict() for d in found], columns=DELIVERY_COLUMNS, as_json=as_json,
+              title="Deliveries")  # fmt: skip
 
 
 @deliveries_app.command("show")
-def deliveries_show(delivery_id: int, config: ConfigOption = DEFAULT_CONFIG) -> None:
+def deliveries_show(
+    delivery_id: int, config: ConfigOption = DEFAULT_CONFIG, as_json: JsonOption = False
+) -> None:
     """One delivery with every attempt made."""
     gateway = open_gateway(config)
     try:
-        typer.echo(orjson.dumps(operations.show_delivery(gateway.store, delivery_id).as_dict(),
-                                option=orjson.OPT_INDENT_2).decode())  # fmt: skip
+        shown = operations.show_delivery(gateway.store, delivery_id).as_dict()
     except GatewayError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
+        fail(str(exc))
     finally:
         gateway.close()
+    show_record(shown, as_json=as_json)
 
 
 @dlq_app.command("list")
 def dlq_list(
     config: ConfigOption = DEFAULT_CONFIG,
     destination: Annotated[str | None, typer.Option(help="Only this destination")] = None,
+    search: Annotated[
+        str | None, typer.Option(help="Only those whose TXN-REF, record or stream holds this")
+    ] = None,
+    as_json: JsonOption = False,
 ) -> None:
-    """Dead letters, one JSON object a line."""
-    deliveries_list(config, destination=destination, status="dead", limit=10_000)
+    """Dead letters, oldest first, each with its TXN-REF (or key) and source record."""
+    gateway = open_gateway(config)
+    try:
+        found = dead_letters(gateway.store, destination=destination, search=search)
+    finally:
+        gateway.close()
+    show_rows([d.as_dict() for d in found], columns=DEAD_LETTER_COLUMNS, as_json=as_json,
+              title="Dead letters")  # fmt: skip
 
 
 @dlq_app.command("redrive")
@@ -101,7 +132,7 @@ def dlq_redrive(
                                    destination=destination)  # fmt: skip
     finally:
         gateway.close()
-    typer.echo(f"{count} dead letters redriven")
+    say(f"{count} dead letters redriven")
 
 
 @dlq_app.command("skip")
@@ -115,7 +146,7 @@ def dlq_skip(
         count = operations.skip(gateway.store, ids)
     finally:
         gateway.close()
-    typer.echo(f"{count} dead letters skipped")
+    say(f"{count} dead letters skipped")
 
 
 def replay_command(
@@ -129,45 +160,40 @@ def replay_command(
 ) -> None:
     """Send a position range or time window of events to DESTINATION again."""
     if (from_position is None) == (since is None):
-        typer.echo("error: give --from-position or --since (not both)", err=True)
-        raise typer.Exit(2)
+        usage_error("give --from-position or --since (not both)")
     gateway = open_gateway(config)
     try:
         wanted = gateway.config.destinations.get(destination)
         if wanted is None:
-            typer.echo(f"error: no destination {destination!r} in the config", err=True)
-            raise typer.Exit(2)
+            usage_error(f"no destination {destination!r} in the config")
         selection = ReplayRange(from_position, to_position, since, until)
         outcome = replay(gateway.store, subscription_for(destination, wanted), selection,
                          now=time.time(), dry_run=dry_run)  # fmt: skip
     finally:
         gateway.close()
     verb = "would requeue" if dry_run else "requeued"
-    typer.echo(f"{outcome.events} events in range: {verb} {outcome.requeued}, "
-               f"new {outcome.created}, already pending {outcome.already_pending}")  # fmt: skip
+    say(f"{outcome.events} events in range: {verb} {outcome.requeued}, "
+        f"new {outcome.created}, already pending {outcome.already_pending}")  # fmt: skip
+
+
+SLA_COLUMNS = (
+    Column("kind", wrap=False), Column("name", wrap=False), right("p50", render=duration),
+    right("p95", render=duration), right("p99", render=duration), right("breaches"),
+    right("pages"), right("pending"), right("oldest_pending_age", "oldest", render=duration),
+    Column("state"),
+)  # fmt: skip
 
 
 @sla_app.command("report")
-def sla_report(config: ConfigOption = DEFAULT_CONFIG) -> None:
-    """Per destination: latency p50/p95/p99, breaches, pending, oldest age, circuit."""
+def sla_report(config: ConfigOption = DEFAULT_CONFIG, as_json: JsonOption = False) -> None:
+    """Per destination and export: latency p50/p95/p99, breaches, pending, oldest, state."""
     gateway = open_gateway(config)
     try:
         lines = sla_lines(gateway, now=time.time())
     finally:
         gateway.close()
-    typer.echo(f"{'name':<12}{'p50':>9}{'p95':>9}{'p99':>9}{'breaches':>10}{'pages':>7}"
-               f"{'pending':>9}{'oldest':>10}  state")  # fmt: skip
-    for line in lines:
-        typer.echo(describe(line))
-
-
-def describe(line: SlaLine) -> str:
-    def seconds(value: float | None) -> str:
-        return "-" if value is None else f"{value:.3f}s"
-
-    return (f"{line.name:<12}{seconds(line.p50):>9}{seconds(line.p95):>9}{seconds(line.p99):>9}"
-            f"{line.breaches:>10}{line.pages:>7}{line.pending:>9}"
-            f"{seconds(line.oldest_pending_age):>10}  {line.state}")  # fmt: skip
+    show_rows([asdict(line) for line in lines], columns=SLA_COLUMNS, as_json=as_json,
+              title="SLAs")  # fmt: skip
 
 
 def workers(
@@ -176,14 +202,14 @@ def workers(
     worker_id: Annotated[str | None, typer.Option(help="Lease owner name")] = None,
 ) -> None:
     """Run the dispatcher, delivery workers and SLA sweeper without HTTP, until stopped."""
-    gateway = open_gateway(config)
+    gateway = open_gateway(config, serving=True)
     engine = _engine(gateway)
     if worker_id:
         engine.worker_id = worker_id
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    typer.echo(f"delivery workers running as {engine.worker_id}")
+    say(f"delivery workers running as {engine.worker_id}")
     try:
         engine.run_until(lambda: stop.is_set() or (once and engine.idle()), timeout=float("inf"))
     finally:

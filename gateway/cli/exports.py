@@ -9,12 +9,12 @@ import time
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-import orjson
 import typer
 
 from gateway.bootstrap import Gateway
 from gateway.cli.jobs import report, runner_of
 from gateway.cli.options import DEFAULT_CONFIG, ConfigOption, open_gateway
+from gateway.cli.output import Column, JsonOption, fail, show_record, show_rows, usage_error
 from gateway.exports.engine import ExportJob
 from gateway.exports.manifests import load_manifest
 from gateway.exports.report import export_status
@@ -27,17 +27,12 @@ def register(app: typer.Typer) -> None:
     app.add_typer(exports_app, name="exports")
 
 
-def _pretty(value: Any) -> None:
-    typer.echo(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode())
-
-
 def _export(gateway: Gateway, name: str) -> ExportJob:
     export = gateway.exports.get(name)
     if export is None:
         gateway.close()
         known = ", ".join(gateway.exports) or "none"
-        typer.echo(f"error: no export {name!r} in the config; the exports are: {known}", err=True)
-        raise typer.Exit(2)
+        usage_error(f"no export {name!r} in the config; the exports are: {known}")
     return export
 
 
@@ -45,19 +40,38 @@ def _day(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        typer.echo(f"error: {text!r} is not a day (YYYY-MM-DD)", err=True)
-        raise typer.Exit(2) from None
+        usage_error(f"{text!r} is not a day (YYYY-MM-DD)")
+
+
+def _days(days: list[Any]) -> str:
+    return ", ".join(str(d) for d in days) or "-"
+
+
+def _late(late: list[dict[str, Any]]) -> str:
+    return ", ".join(f"{d['business_day']}: {d['events']}" for d in late) or "-"
+
+
+def _files(files: list[dict[str, Any]]) -> str:
+    return ", ".join(str(f.get("file_name")) for f in files[:3]) or "-"
+
+
+EXPORT_COLUMNS = (
+    Column("job"), Column("schedule"), Column("position", justify="right"),
+    Column("pending_days", "days pending", render=_days), Column("late", render=_late),
+    Column("files", "latest files", render=_files), Column("folder"),
+)  # fmt: skip
 
 
 @exports_app.command("list")
-def exports_list(config: ConfigOption = DEFAULT_CONFIG) -> None:
+def exports_list(config: ConfigOption = DEFAULT_CONFIG, as_json: JsonOption = False) -> None:
     """Each export: folder, schedule, feed position, days pending, late events, latest files."""
     gateway = open_gateway(config)
     try:
         now = datetime.now(UTC)
-        _pretty([export_status(export, now=now) for export in gateway.exports.values()])
+        rows = [export_status(export, now=now) for export in gateway.exports.values()]
     finally:
         gateway.close()
+    show_rows(rows, columns=EXPORT_COLUMNS, as_json=as_json, title="Exports")
 
 
 @exports_app.command("run")
@@ -82,8 +96,7 @@ def exports_rerun(job: str, day: DayArgument, config: ConfigOption = DEFAULT_CON
     export = _export(gateway, job)
     if business_day > export.days.last_closed(datetime.now(UTC)):
         gateway.close()
-        typer.echo(f"error: business day {business_day} has not ended yet", err=True)
-        raise typer.Exit(2)
+        usage_error(f"business day {business_day} has not ended yet")
     try:
         outcome = runner_of(gateway).run(
             f"export:{job}", lambda: _written(export, business_day), due_at=time.time(),
@@ -100,7 +113,9 @@ def _written(export: ExportJob, day: date) -> str:
 
 
 @exports_app.command("show")
-def exports_show(job: str, day: DayArgument, config: ConfigOption = DEFAULT_CONFIG) -> None:
+def exports_show(
+    job: str, day: DayArgument, config: ConfigOption = DEFAULT_CONFIG, as_json: JsonOption = False
+) -> None:
     """The manifest of DAY's file of JOB: positions, count, control total, SHA-256."""
     gateway = open_gateway(config)
     export = _export(gateway, job)
@@ -109,6 +124,5 @@ def exports_show(job: str, day: DayArgument, config: ConfigOption = DEFAULT_CONF
     finally:
         gateway.close()
     if manifest is None:
-        typer.echo(f"error: no {job} file was written for {day}", err=True)
-        raise typer.Exit(1)
-    _pretty(manifest.as_dict())
+        fail(f"no {job} file was written for {day}")
+    show_record(manifest.as_dict(), as_json=as_json)

@@ -9,20 +9,30 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
-import orjson
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from gateway.bootstrap import Gateway
 from gateway.cli.options import DEFAULT_CONFIG, ConfigOption, open_gateway
+from gateway.cli.output import (
+    FAILED,
+    Column,
+    JsonOption,
+    fail,
+    right,
+    say,
+    show_record,
+    show_rows,
+    usage_error,
+)
 from gateway.imports.engine import BatchSource, ImportResult
 from gateway.imports.engine import Progress as ProgressCallback
 from gateway.imports.landing import LandingFolder, import_landed
 from gateway.imports.replay import replay_rejects
+from gateway.operations.readable import elapsed, moment
 
 imports_app = typer.Typer(help="Batch imports.", no_args_is_help=True)
 rejects_app = typer.Typer(help="Quarantined records.", no_args_is_help=True)
@@ -50,9 +60,9 @@ def import_files(
             else:
                 results = import_landed(gateway.imports, landing, progress=progress)
         for result in results:
-            typer.echo(_summary(result))
+            say(_summary(result))
         if not results:
-            typer.echo(f"no complete file in {batch.config.landing}")
+            say(f"no complete file in {batch.config.landing}")
         if any(r.record.status == "failed" for r in results):
             raise typer.Exit(1)
     finally:
@@ -64,8 +74,7 @@ def _import_one(
     progress: ProgressCallback | None,
 ) -> ImportResult:  # fmt: skip
     if not path.is_file():
-        typer.echo(f"error: {path} is not a file", err=True)
-        raise typer.Exit(2)
+        usage_error(f"{path} is not a file")
     result = gateway.imports.import_file(batch, path, progress=progress)
     in_landing = path.resolve().parent == batch.config.landing.resolve()
     if in_landing and result.record.status != "running":  # another process is importing it
@@ -88,7 +97,7 @@ def _summary(result: ImportResult) -> str:
     r = result.record
     if result.duplicate:
         return f"{r.file_name}: already imported as import {r.id} ({r.status}); nothing added"
-    duration = _seconds(r.started_at, r.finished_at)
+    duration = elapsed(r.started_at, r.finished_at)
     line = (
         f"import {r.id} {r.file_name}: {r.status}; {r.records} records, {r.accepted} accepted, "
         f"{r.events} events, {r.rejected} rejected, {r.already_recorded} already recorded, "
@@ -97,20 +106,23 @@ def _summary(result: ImportResult) -> str:
     return f"{line}\n  reason: {r.reason}" if r.reason else line
 
 
-def _seconds(started: str, finished: str | None) -> str:
-    if not finished:
-        return "unfinished"
-    elapsed = datetime.fromisoformat(finished) - datetime.fromisoformat(started)
-    return f"{elapsed.total_seconds():.1f} s"
-
-
 def _source(gateway: Gateway, name: str) -> BatchSource:
     batch = gateway.batch_sources.get(name)
     if batch is None:
         known = ", ".join(sorted(gateway.batch_sources)) or "none"
-        typer.echo(f"error: no batch source {name!r} (configured: {known})", err=True)
-        raise typer.Exit(2)
+        usage_error(f"no batch source {name!r} (configured: {known})")
     return batch
+
+
+IMPORT_COLUMNS = (
+    right("id"), Column("source"), Column("status"), right("records"), right("events"),
+    right("rejected"), Column("started_at", "started", render=moment),
+    Column("duration"), Column("file_name", "file"), Column("reason"),
+)  # fmt: skip
+REJECT_COLUMNS = (
+    right("id"), right("import_id", "import"), right("record_number", "record"),
+    Column("status"), Column("code"), Column("field"), Column("reason"),
+)  # fmt: skip
 
 
 @imports_app.command("list")
@@ -118,43 +130,47 @@ def imports_list(
     source: Annotated[str | None, typer.Option(help="Only this source")] = None,
     limit: Annotated[int, typer.Option(min=1)] = 50,
     config: ConfigOption = DEFAULT_CONFIG,
+    as_json: JsonOption = False,
 ) -> None:
     """Recent imports, newest first."""
     gateway = open_gateway(config)
-    for r in gateway.imports.ledger.list(source=source, limit=limit):
-        typer.echo(
-            f"{r.id:>6}  {r.source:<14} {r.status:<9} {r.records:>9} rec {r.events:>9} ev "
-            f"{r.rejected:>6} rej  {r.file_name}"
-        )
-    gateway.close()
+    try:
+        found = gateway.imports.ledger.list(source=source, limit=limit)
+    finally:
+        gateway.close()
+    rows = [{**asdict(r), "duration": elapsed(r.started_at, r.finished_at)} for r in found]
+    show_rows(rows, columns=IMPORT_COLUMNS, as_json=as_json, title="Imports")
 
 
 @imports_app.command("show")
-def imports_show(import_id: int, config: ConfigOption = DEFAULT_CONFIG) -> None:
-    """One import as JSON: counts, status and the reason it failed."""
+def imports_show(
+    import_id: int, config: ConfigOption = DEFAULT_CONFIG, as_json: JsonOption = False
+) -> None:
+    """One import: counts, status and the reason it failed."""
     gateway = open_gateway(config)
-    record = gateway.imports.ledger.get(import_id)
-    gateway.close()
+    try:
+        record = gateway.imports.ledger.get(import_id)
+    finally:
+        gateway.close()
     if record is None:
-        typer.echo(f"error: no import {import_id}", err=True)
-        raise typer.Exit(1)
-    typer.echo(orjson.dumps(asdict(record), option=orjson.OPT_INDENT_2).decode())
+        fail(f"no import {import_id}")
+    show_record(asdict(record), as_json=as_json)
 
 
 @rejects_app.command("list")
 def rejects_list(
     import_id: Annotated[int | None, typer.Option("--import", help="Only this import")] = None,
     config: ConfigOption = DEFAULT_CONFIG,
+    as_json: JsonOption = False,
 ) -> None:
     """Quarantined records: import, record number, field and reason."""
     gateway = open_gateway(config)
-    for r in gateway.imports.quarantine.list(import_id=import_id):
-        where = f"field {r.field}: " if r.field else ""
-        typer.echo(
-            f"{r.id:>6}  import {r.import_id} record {r.record_number} [{r.status}] "
-            f"{r.code}: {where}{r.reason}"
-        )
-    gateway.close()
+    try:
+        found = gateway.imports.quarantine.list(import_id=import_id)
+    finally:
+        gateway.close()
+    show_rows([asdict(r) for r in found], columns=REJECT_COLUMNS, as_json=as_json,
+              title="Quarantined records")  # fmt: skip
 
 
 @rejects_app.command("replay")
@@ -173,8 +189,9 @@ def rejects_replay(
         outcomes = replay_rejects(gateway.bus, gateway.batch_sources, chosen)
         for outcome in outcomes:
             verdict = "replayed" if outcome.replayed else f"still refused: {outcome.reason}"
-            typer.echo(f"reject {outcome.reject.id} (record {outcome.reject.record_number}): "
-                       f"{verdict}")  # fmt: skip
-        typer.echo(f"{sum(o.replayed for o in outcomes)} of {len(outcomes)} replayed")
+            say(f"reject {outcome.reject.id} (record {outcome.reject.record_number}): {verdict}")
+        say(f"{sum(o.replayed for o in outcomes)} of {len(outcomes)} replayed")
     finally:
         gateway.close()
+    if not all(o.replayed for o in outcomes):
+        raise typer.Exit(FAILED)

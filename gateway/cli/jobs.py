@@ -6,19 +6,18 @@ A manual run takes the job's database lease like a scheduled one: never two runs
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
-from typing import Annotated
+from typing import Any
 
-import orjson
 import typer
 
 from gateway.bootstrap import Gateway
 from gateway.cli.options import DEFAULT_CONFIG, ConfigOption, open_gateway
+from gateway.cli.output import FAILED, Column, JsonOption, say, show_rows, usage_error
 from gateway.errors import UnknownJob
-from gateway.jobs import JobRunner, JobStatus, RunOutcome, job_statuses
+from gateway.jobs import JobRunner, RunOutcome, job_statuses
+from gateway.operations.readable import moment
 
 jobs_app = typer.Typer(help="Scheduled jobs: schedules, runs, leases.", no_args_is_help=True)
-EXIT_CODES = {"succeeded": 0, "failed": 1, "skipped": 3}
 
 
 def register(app: typer.Typer) -> None:
@@ -30,59 +29,43 @@ def runner_of(gateway: Gateway) -> JobRunner:
     return gateway.jobs
 
 
+def _started(last_run: dict[str, Any]) -> str:
+    return moment(last_run["started_at"])
+
+
+JOB_COLUMNS = (
+    Column("name", "job"), Column("schedule"), Column("last_run", "last run", render=_started),
+    Column("last_outcome", "outcome"), Column("next_run", "next run", render=moment),
+    Column("holder", "lease holder"),
+)  # fmt: skip
+
+
 @jobs_app.command("list")
-def jobs_list(
-    config: ConfigOption = DEFAULT_CONFIG,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object a line")] = False,
-) -> None:
+def jobs_list(config: ConfigOption = DEFAULT_CONFIG, as_json: JsonOption = False) -> None:
     """Each job: its schedule, last run and outcome, next run, and who holds its lease."""
     gateway = open_gateway(config)
     try:
         statuses = job_statuses(gateway.store, gateway.scheduled_jobs(), now=time.time())
     finally:
         gateway.close()
-    if as_json:
-        for status in statuses:
-            typer.echo(orjson.dumps(status.as_dict()).decode())
-        return
-    typer.echo(f"{'job':<22}{'schedule':<34}{'last run':<22}{'outcome':<11}{'next run':<22}holder")
-    for status in statuses:
-        typer.echo(describe(status))
-
-
-def describe(status: JobStatus) -> str:
-    last = status.last_run
-    started = _short(last.as_dict()["started_at"]) if last else "-"
-    return (
-        f"{status.name:<22}{status.schedule[:33]:<34}{started:<22}"
-        f"{last.outcome if last else '-':<11}{_short(status.next_run):<22}{status.holder or '-'}"
-    )
-
-
-def _short(moment: str | None) -> str:
-    """'2026-11-26T22:05:00+00:00' as '2026-11-26 22:05:00Z', in UTC."""
-    if moment is None:
-        return "-"
-    return datetime.fromisoformat(moment).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+    rows = [status.as_dict() for status in statuses]
+    show_rows(rows, columns=JOB_COLUMNS, as_json=as_json, title="Scheduled jobs")
 
 
 @jobs_app.command("run")
 def jobs_run(job: str, config: ConfigOption = DEFAULT_CONFIG) -> None:
-    """Run JOB now under its lease; exit 3 when another process is running it."""
+    """Run JOB now under its lease; exit 1 when it failed or another process is running it."""
     gateway = open_gateway(config)
     try:
         outcome = runner_of(gateway).run_now(gateway.scheduled_jobs(), job, now=time.time())
     except UnknownJob as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+        usage_error(str(exc))
     finally:
         gateway.close()
     report(outcome)
 
 
 def report(outcome: RunOutcome) -> None:
-    typer.echo(
-        f"{outcome.job}: {outcome.outcome}" + (f": {outcome.detail}" if outcome.detail else "")
-    )
+    say(f"{outcome.job}: {outcome.outcome}" + (f": {outcome.detail}" if outcome.detail else ""))
     if outcome.outcome != "succeeded":
-        raise typer.Exit(EXIT_CODES[outcome.outcome])
+        raise typer.Exit(FAILED)

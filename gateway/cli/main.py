@@ -13,7 +13,8 @@ import orjson
 import typer
 
 from gateway.cli import delivery, exports, imports, jobs, sources
-from gateway.cli.options import ConfigOption, open_gateway
+from gateway.cli.options import ConfigOption, open_gateway, set_verbose
+from gateway.cli.output import FAILED, say
 from gateway.cloudevents import to_cloudevent
 
 app = typer.Typer(help="The legacy integration gateway.", no_args_is_help=True)
@@ -30,6 +31,22 @@ jobs.register(app)
 exports.register(app)
 
 
+@app.callback()
+def main(
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            "-v",
+            envvar="GATEWAY_VERBOSE",
+            help="Also log the gateway's start (migrations, disabled sources)",
+        ),
+    ] = False,
+) -> None:
+    """The legacy integration gateway. Exit codes: 0 done, 1 refused or failed, 2 usage."""
+    set_verbose(verbose)
+
+
 @app.command()
 def run(
     config: ConfigOption = Path("config.yaml"),
@@ -41,7 +58,7 @@ def run(
 
     from gateway.api import create_app
 
-    gateway = open_gateway(config)
+    gateway = open_gateway(config, serving=True)
     host = host or gateway.config.http.host
     port = port or gateway.config.http.port
     typer.echo(f"gateway listening on http://{host}:{port} (docs at /docs)")
@@ -56,7 +73,7 @@ def run(
 def db_upgrade(config: ConfigOption = Path("config.yaml")) -> None:
     """Bring the database schema up to date (also done on every start)."""
     gateway = open_gateway(config)
-    typer.echo(f"database is up to date; head position {gateway.store.head_position()}")
+    say(f"database is up to date; head position {gateway.store.head_position()}")
     gateway.close()
 
 
@@ -98,4 +115,4 @@ def contracts_check(
         typer.echo(str(result))
     typer.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
     if failed:
-        raise typer.Exit(1)
+        raise typer.Exit(FAILED)

@@ -5,12 +5,14 @@ A poll run by hand also lifts a halt that a 401 put on the source, once it succe
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
 import typer
 
 from gateway.bootstrap import Gateway
 from gateway.cli.options import DEFAULT_CONFIG, ConfigOption, open_gateway
+from gateway.cli.output import FAILED, Column, JsonOption, right, say, show_rows, usage_error
 from gateway.overview import source_lines
 from gateway.polling import PollReport
 from gateway.polling.rejects import list_poll_rejects, replay_poll_rejects
@@ -33,17 +35,17 @@ def poll(
         report = _poll(gateway, source)
     finally:
         gateway.close()
-    typer.echo(describe(report))
+    say(describe(report))
     if report.error:
-        raise typer.Exit(1)
+        raise typer.Exit(FAILED)
 
 
 def _poll(gateway: Gateway, source: str) -> PollReport:
     poller = gateway.polling.pollers.get(source)
     if poller is None:
         reason = gateway.polling.disabled.get(source, "no poll source of that name is configured")
-        typer.echo(f"error: cannot poll {source}: {reason}", err=True)
-        raise typer.Exit(2)
+        gateway.close()
+        usage_error(f"cannot poll {source}: {reason}")
     return poller.poll_once()
 
 
@@ -58,32 +60,29 @@ def describe(report: PollReport) -> str:
     return line
 
 
+SOURCE_COLUMNS = ("name", "kind", "state", "last_success", "last_error", "cursor")
+REJECT_COLUMNS = (
+    right("id"), Column("source"), Column("item_key", "item"), Column("status"), Column("code"),
+    Column("reason"),
+)  # fmt: skip
+
+
 @sources_app.command("list")
-def sources_list(config: ConfigOption = DEFAULT_CONFIG) -> None:
-    """Every configured source with its kind, last success, last error and cursor."""
+def sources_list(config: ConfigOption = DEFAULT_CONFIG, as_json: JsonOption = False) -> None:
+    """Every configured source with its kind, state, last success, last error and cursor."""
     gateway = open_gateway(config)
     try:
-        rows = [
-            (line.name, line.kind, line.state, line.last_success or "-", line.last_error or "-",
-             line.cursor or "-")
-            for line in source_lines(gateway)
-        ]  # fmt: skip
+        rows = [asdict(line) for line in source_lines(gateway)]
     finally:
         gateway.close()
-    header = ("source", "kind", "state", "last success", "last error", "cursor")
-    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        typer.echo(
-            "  ".join(
-                str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)
-            ).rstrip()
-        )
+    show_rows(rows, columns=SOURCE_COLUMNS, as_json=as_json, title="Inbound sources")
 
 
 @sources_app.command("rejects")
 def sources_rejects(
     source: Annotated[str | None, typer.Argument(help="Only this poll source")] = None,
     config: ConfigOption = DEFAULT_CONFIG,
+    as_json: JsonOption = False,
 ) -> None:
     """Quarantined poll items: source, item key, status, code and reason."""
     gateway = open_gateway(config)
@@ -91,8 +90,8 @@ def sources_rejects(
         rejects = list_poll_rejects(gateway.store, source=source)
     finally:
         gateway.close()
-    for r in rejects:
-        typer.echo(f"{r.id:>6}  {r.source} item {r.item_key} [{r.status}] {r.code}: {r.reason}")
+    show_rows([asdict(r) for r in rejects], columns=REJECT_COLUMNS, as_json=as_json,
+              title="Quarantined poll items")  # fmt: skip
 
 
 @sources_app.command("replay")
@@ -113,5 +112,7 @@ def sources_replay(
         gateway.close()
     for outcome in outcomes:
         verdict = "replayed" if outcome.replayed else f"still refused: {outcome.reason}"
-        typer.echo(f"item {outcome.reject.item_key}: {verdict}")
-    typer.echo(f"{sum(o.replayed for o in outcomes)} of {len(outcomes)} replayed")
+        say(f"item {outcome.reject.item_key}: {verdict}")
+    say(f"{sum(o.replayed for o in outcomes)} of {len(outcomes)} replayed")
+    if not all(o.replayed for o in outcomes):
+        raise typer.Exit(FAILED)

@@ -75,8 +75,8 @@ def test_jobs_run_runs_the_export_now_and_the_board_shows_it(config: Path) -> No
     assert f"wrote STMT_{last_closed()}.TXT (0 records)" in output
     assert (config.parent / "stmt" / f"STMT_{last_closed()}.OK").exists()
     code, board = cli("jobs", "list", "--config", str(config))
-    [line] = [row for row in board.splitlines() if row.startswith("export:stmt")]
-    assert "succeeded" in line
+    jobs = {line["name"]: line for line in map(json.loads, board.splitlines())}
+    assert jobs["export:stmt"]["last_outcome"] == "succeeded"
 
 
 def test_an_unknown_job_is_refused_with_the_jobs_named(config: Path) -> None:

@@ -6,6 +6,8 @@ stalls; every change must still be applied exactly once.
 
 from __future__ import annotations
 
+import json
+
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -101,10 +103,13 @@ def test_the_cli_polls_once_and_lists_every_source(
     assert polled.exit_code == 0, polled.output
     assert "2 changes received, 2 applied" in polled.output
     assert listed.exit_code == 0, listed.output
-    rows = {line.split()[0]: line.split() for line in listed.stdout.splitlines()[1:]}
-    assert rows["cards"][1:3] == ["poll", "enabled"]
-    assert rows["cards"][-1] == "2"
-    assert rows["crm"][1:3] == ["webhook", "disabled"]
+    rows = {row["name"]: row for row in map(json.loads, listed.stdout.splitlines())}
+    assert (rows["cards"]["kind"], rows["cards"]["state"], rows["cards"]["cursor"]) == (
+        "poll",
+        "enabled",
+        "2",
+    )
+    assert (rows["crm"]["kind"], rows["crm"]["state"]) == ("webhook", "disabled")
     assert unknown.exit_code == 2
 
 
@@ -128,7 +133,13 @@ def test_an_operator_lists_and_replays_quarantined_changes(
         over_http = httpx.get(f"{base_url}/sources/cards/rejects").json()
         unknown = httpx.get(f"{base_url}/sources/nope/rejects")
 
-    assert "cards item 1 [quarantined] unknown_account" in listed.stdout
+    [reject] = map(json.loads, listed.stdout.splitlines())
+    assert (reject["source"], reject["item_key"], reject["status"], reject["code"]) == (
+        "cards",
+        "1",
+        "quarantined",
+        "unknown_account",
+    )
     assert replayed.exit_code == 0, replayed.output
     assert "item 1: replayed" in replayed.stdout and "1 of 1 replayed" in replayed.stdout
     events = gateway.store.read_stream("account-000055555555")
