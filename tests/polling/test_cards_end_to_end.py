@@ -7,7 +7,6 @@ stalls; every change must still be applied exactly once.
 from __future__ import annotations
 
 import json
-
 from collections.abc import Iterator
 from pathlib import Path
 
