@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run sim test check lint typecheck format bench clean
+.PHONY: run sim test browser check lint typecheck format bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,16 @@ run: $(STAMP)
 sim: $(STAMP)  # simulated GL and CRM for `make run` (README: watching deliveries)
 	$(BIN)/python -m examples.legacy_sim --port 8090 --unavailable 0.3 --timeout 0.05 --drop 0.05
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/pytest -q
+
+# The browser tests (tests/browser) drive Debian's chromium, never a browser Playwright downloads.
+# As root (CI) a missing one is installed; otherwise those tests skip and say how to get it.
+browser:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check gateway adapters schedules tests bench

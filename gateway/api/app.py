@@ -19,6 +19,7 @@ from gateway.api import (
     stream,
     webhooks,
 )
+from gateway.api.docs import install_docs
 from gateway.api.heap import timed_full_collections
 from gateway.api.problems import install_problem_handlers
 from gateway.api.webhook_lane import WebhookLane, webhook_source
@@ -46,9 +47,12 @@ def create_app(gateway: Gateway) -> FastAPI:
         "legacy systems.",
         version="0.1.0",
         lifespan=timed_full_collections,
+        docs_url=None,  # served from the gateway's own files: see gateway.api.docs
+        redoc_url=None,
     )
     app.state.gateway = gateway
     install_problem_handlers(app)
+    install_docs(app)
     app.webhook_lane = WebhookLane(gateway.webhooks, app.exception_handlers)
     # Webhooks first: routes are matched in order, and theirs is the busiest.
     for module in (webhooks, health, stream, feed, commands, imports):
