@@ -93,10 +93,9 @@ class SourceBase(Section):
         return name
 
 
-class BatchSourceConfig(SourceBase):
-    """Files a legacy system drops into a landing folder, imported exactly once."""
+class LandedFilesConfig(SourceBase):
+    """Files a legacy system drops into a landing folder: when one is complete, where it goes."""
 
-    kind: Literal["batch"]
     landing: Path
     pattern: str = Field(default="*", description="glob of the data files' names")
     completeness: Literal["done_file", "rename_in", "stable_age"] = "done_file"
@@ -104,11 +103,17 @@ class BatchSourceConfig(SourceBase):
     min_age_seconds: int = Field(default=60, ge=0, description="for completeness: stable_age")
     archive: Path | None = Field(default=None, description="default: var/archive/<source>")
     error: Path | None = Field(default=None, description="default: var/error/<source>")
-    reject_limit: str = Field(default="0", description="records refused before the file fails")
-    chunk_size: int = Field(default=1000, ge=1)
     lease_seconds: int = Field(default=120, ge=1)
     schedule: ScheduleConfig | None = None
     expected_by: time | None = Field(default=None, description="local time the file is due")
+
+
+class BatchSourceConfig(LandedFilesConfig):
+    """Files a legacy system drops into a landing folder, imported exactly once."""
+
+    kind: Literal["batch"]
+    reject_limit: str = Field(default="0", description="records refused before the file fails")
+    chunk_size: int = Field(default=1000, ge=1)
 
     @field_validator("reject_limit")
     @classmethod
@@ -190,9 +195,22 @@ class PollSourceConfig(SourceBase):
     max_pages: int = Field(default=100, ge=1)
 
 
-KIND_TAGS = {"batch", "webhook", "poll"}
+class ReconciliationSourceConfig(LandedFilesConfig):
+    """Files that are compared with what the gateway delivered, never applied (GL's balances)."""
+
+    kind: Literal["reconciliation"]
+    destination: str = Field(description="the destination whose deliveries the file describes")
+    system: str | None = Field(default=None, description="label in results; default: destination")
+
+    @property
+    def system_name(self) -> str:
+        return self.system or self.destination
+
+
+KIND_TAGS = {"batch", "webhook", "poll", "reconciliation"}
 SourceConfig = Annotated[
-    BatchSourceConfig | WebhookSourceConfig | PollSourceConfig, Field(discriminator="kind")
+    BatchSourceConfig | WebhookSourceConfig | PollSourceConfig | ReconciliationSourceConfig,
+    Field(discriminator="kind"),
 ]
 
 
@@ -207,6 +225,22 @@ class GatewayConfig(Section):
     broker: BrokerConfig = BrokerConfig()
     exports: dict[str, ExportConfig] = {}
     jobs: JobsConfig = JobsConfig()
+
+    @model_validator(mode="after")
+    def _compared_with_a_destination(self) -> GatewayConfig:
+        compared = {
+            name: source
+            for name, source in self.sources.items()
+            if isinstance(source, ReconciliationSourceConfig)
+        }
+        for name, source in compared.items():
+            if source.destination not in self.destinations:
+                known = ", ".join(sorted(self.destinations)) or "none"
+                raise ValueError(
+                    f"sources.{name}.destination: no destination {source.destination!r} "
+                    f"(configured: {known})"
+                )
+        return self
 
 
 def load_config(path: Path | str) -> GatewayConfig:

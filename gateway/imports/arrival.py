@@ -8,13 +8,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from gateway.imports.engine import BatchSource
+from gateway.imports.landing import LandedSource
 from gateway.sla import record_breach
 from gateway.store.sql import SqlEventStore
 from gateway.store.writes import timestamp
 
 
-def due_time(source: BatchSource, now: datetime) -> datetime | None:
+def due_time(source: LandedSource, now: datetime) -> datetime | None:
     """The latest due time at or before `now`, in UTC; None when the source has no SLA."""
     config = source.config
     if config.expected_by is None:
@@ -27,7 +27,7 @@ def due_time(source: BatchSource, now: datetime) -> datetime | None:
     return due
 
 
-def check_arrival(store: SqlEventStore, source: BatchSource, *, now: datetime) -> bool:
+def check_arrival(store: SqlEventStore, source: LandedSource, *, now: datetime) -> bool:
     """Record a breach when no file arrived in the 24 hours up to the latest due time."""
     due = due_time(source, now)
     if due is None:

@@ -10,17 +10,29 @@ import shutil
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
+from gateway.config import LandedFilesConfig
 from gateway.imports.engine import BatchSource, ImportEngine, ImportResult, Progress
 from gateway.store.writes import utc_now
 
 log = logging.getLogger(__name__)
 
 
-class LandingFolder:
+class LandedSource(Protocol):
+    """A source whose files land in a folder: batch imports, and files that are only compared."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def config(self) -> LandedFilesConfig: ...
+
+
+class LandedFiles:
     """Finds complete files by the source's rule: done file, rename-in, or stable age."""
 
-    def __init__(self, source: BatchSource, *, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(self, source: LandedSource, *, clock: Callable[[], datetime] = utc_now) -> None:
         self.source = source
         self.config = source.config
         self.clock = clock
@@ -76,6 +88,15 @@ class LandingFolder:
             marker.unlink()
         self._sizes.pop(path, None)
         return target
+
+
+class LandingFolder(LandedFiles):
+    """A batch source's landing folder."""
+
+    source: BatchSource
+
+    def __init__(self, source: BatchSource, *, clock: Callable[[], datetime] = utc_now) -> None:
+        super().__init__(source, clock=clock)
 
 
 def import_landed(
