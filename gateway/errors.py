@@ -192,3 +192,21 @@ class EventRefused(InboundRefused):
     ) -> None:
         super().__init__(detail, errors=errors)
         self.code = code
+
+
+class ReconciliationError(GatewayError):
+    """A file that is compared, not applied (GL's balances), could not be reconciled."""
+
+
+class BalancesFileRefused(ReconciliationError):
+    """The balances file breaks its format (line and reason): refused whole, nothing stored."""
+
+    def __init__(self, reason: str, *, line: int | None = None) -> None:
+        where = f"line {line}: " if line is not None else ""
+        super().__init__(f"{where}{reason}")
+        self.reason = reason
+        self.line = line
+
+
+class UnknownReconciliation(ReconciliationError):
+    """No reconciliation is stored for that system and day."""
