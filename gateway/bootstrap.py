@@ -12,7 +12,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from gateway.adapters import load_adapter
 from gateway.commands import CommandBus
-from gateway.config import BatchSourceConfig, GatewayConfig
+from gateway.config import BatchSourceConfig, GatewayConfig, ReconciliationSourceConfig
 from gateway.delivery.build import build_delivery
 from gateway.delivery.engine import DeliveryEngine
 from gateway.exports.build import build_exports
@@ -21,6 +21,7 @@ from gateway.imports.engine import BatchSource, ImportEngine
 from gateway.jobs import JobLeases, JobRunner
 from gateway.platform import PlatformIngest
 from gateway.polling import PollSources, SourceStatusBook, poll_sources
+from gateway.reconciliation.engine import Reconciler, ReconciliationSource
 from gateway.store.sql import SqlEventStore, open_store
 from gateway.store.wal import WalCheckpointer
 from gateway.store.writes import utc_now
@@ -29,6 +30,7 @@ from schedules import JobSpec, build_scheduler
 from schedules.exports import export_jobs
 from schedules.imports import import_jobs
 from schedules.polling import poll_jobs
+from schedules.reconciliation import reconciliation_jobs
 
 
 @dataclass
@@ -47,6 +49,10 @@ class Gateway:
     exports: dict[str, ExportJob] = field(default_factory=dict, kw_only=True)
     jobs: JobRunner | None = field(default=None, kw_only=True)
     platform: PlatformIngest = field(kw_only=True)
+    reconciler: Reconciler | None = field(default=None, kw_only=True)
+    reconciliation_sources: dict[str, ReconciliationSource] = field(
+        default_factory=dict, kw_only=True
+    )
 
     _scheduler: BackgroundScheduler | None = field(default=None, init=False, repr=False)
     _checkpointer: WalCheckpointer | None = field(default=None, init=False, repr=False)
@@ -57,7 +63,13 @@ class Gateway:
             import_jobs(self.imports, self.batch_sources, clock=utc_now)
             + poll_jobs(self.polling.pollers)
             + export_jobs(self.exports)
+            + self._reconciliation_jobs()
         )
+
+    def _reconciliation_jobs(self) -> list[JobSpec]:
+        if self.reconciler is None:
+            return []
+        return reconciliation_jobs(self.reconciler, self.reconciliation_sources, clock=utc_now)
 
     def start(self) -> None:
         """Start the background work of `gateway run`."""
@@ -110,6 +122,8 @@ def build(config: GatewayConfig, *, migrate: bool = True) -> Gateway:
             JobLeases(store, lease_seconds=config.jobs.lease_seconds),
             renew_every=config.jobs.renew_every,
         ),
+        reconciler=Reconciler(store),
+        reconciliation_sources=reconciliation_sources(config),
     )
 
 
@@ -120,4 +134,14 @@ def batch_sources(config: GatewayConfig) -> dict[str, BatchSource]:
         if isinstance(source, BatchSourceConfig):
             factory = load_adapter(source.adapter, key=f"sources.{name}.adapter")
             built[name] = BatchSource(name, source, factory(name, source))
+    return built
+
+
+def reconciliation_sources(config: GatewayConfig) -> dict[str, ReconciliationSource]:
+    """Each source of files that are compared, not applied, with its adapter."""
+    built = {}
+    for name, source in config.sources.items():
+        if isinstance(source, ReconciliationSourceConfig):
+            factory = load_adapter(source.adapter, key=f"sources.{name}.adapter")
+            built[name] = ReconciliationSource(name, source, factory(name, source))
     return built

@@ -1,0 +1,128 @@
+"""The comparison as SQL: a ledger's rows against the acknowledged lines up to its last posting.
+
+One aggregate, streamed, returns only the accounts that differ (or that a not-yet-sent posting
+could make differ); the gateway's postings of those accounts are then read to explain them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from gateway.reconciliation.differences import AccountFigures, SentPosting
+from gateway.reconciliation.ports import AccountBalance
+from gateway.store.sql import SqlEventStore
+
+STAGE_BATCH = 5000
+ACCOUNTS_PER_READ = 500
+# Acknowledged: the delivery is delivered, or an attempt was (a replay puts it back to pending).
+ACKNOWLEDGED = (
+    "CASE WHEN d.status = 'delivered' THEN 1 WHEN EXISTS (SELECT 1 FROM delivery_attempts a "
+    "WHERE a.delivery_id = d.id AND a.verdict IN ('delivered', 'duplicate')) THEN 1 ELSE 0 END"
+)
+FIGURES = f"""
+WITH balances AS (
+    SELECT b.account, b.line, b.currency, b.balance, b.posting_count, b.last_ref,
+           (SELECT MAX(c.position) FROM ledger_lines c WHERE c.destination = ?
+            AND c.account = b.account AND c.reference = b.last_ref) AS cut
+    FROM reconciliation_balances b WHERE b.import_id = ?
+), sums AS (
+    SELECT b.account, b.line, b.currency, b.balance, b.posting_count, b.last_ref, b.cut,
+           COALESCE(SUM(CASE WHEN ({ACKNOWLEDGED}) = 1 THEN l.amount ELSE 0 END), 0) AS amount,
+           COALESCE(SUM({ACKNOWLEDGED}), 0) AS acknowledged,
+           COUNT(l.position) AS sent
+    FROM balances b
+    LEFT JOIN ledger_lines l ON l.destination = ? AND l.account = b.account
+         AND l.position <= b.cut
+    LEFT JOIN deliveries d ON d.destination = l.destination AND d.position = l.position
+    GROUP BY b.account, b.line, b.currency, b.balance, b.posting_count, b.last_ref, b.cut
+)
+SELECT account, line, currency, balance, posting_count, last_ref, cut, amount, acknowledged
+FROM sums
+WHERE cut IS NULL OR amount <> balance OR acknowledged <> posting_count OR acknowledged <> sent
+ORDER BY account
+"""
+GATEWAY_ONLY = f"""
+SELECT l.account, SUM(l.amount), COUNT(*)
+FROM ledger_lines l JOIN deliveries d ON d.destination = l.destination AND d.position = l.position
+WHERE l.destination = ? AND ({ACKNOWLEDGED}) = 1 AND COALESCE(d.delivered_at, 0) <= ?
+  AND NOT EXISTS (SELECT 1 FROM reconciliation_balances b WHERE b.import_id = ?
+                  AND b.account = l.account)
+GROUP BY l.account
+ORDER BY l.account
+"""
+POSTINGS = f"""
+SELECT l.account, l.position, l.reference, l.amount, l.currency, d.id, d.status, d.attempts,
+       {ACKNOWLEDGED}
+FROM ledger_lines l JOIN deliveries d ON d.destination = l.destination AND d.position = l.position
+WHERE l.destination = ? AND l.account IN ({{marks}})
+ORDER BY l.account, l.position
+"""
+
+
+def stage_balances(
+    store: SqlEventStore, conn: Connection, import_id: int, rows: Sequence[AccountBalance]
+) -> None:
+    """The file's rows, in the table the aggregate joins (removed once the result is stored)."""
+    conn.exec_driver_sql(
+        store.sql("DELETE FROM reconciliation_balances WHERE import_id = ?"), (import_id,)
+    )
+    statement = store.sql(
+        "INSERT INTO reconciliation_balances (import_id, account, line, currency, balance, "
+        "posting_count, last_ref) VALUES (?,?,?,?,?,?,?)"
+    )
+    for start in range(0, len(rows), STAGE_BATCH):
+        batch = rows[start : start + STAGE_BATCH]
+        conn.exec_driver_sql(
+            statement,
+            [(import_id, r.account, r.line, r.currency, r.balance, r.posting_count, r.last_ref)
+             for r in batch],
+        )  # fmt: skip
+
+
+def _streamed(conn: Connection, store: SqlEventStore, statement: str, params: Any) -> Any:
+    streaming = conn.execution_options(stream_results=True, max_row_buffer=1000)
+    return streaming.exec_driver_sql(store.sql(statement), params)
+
+
+def ledger_figures(
+    store: SqlEventStore, conn: Connection, *, destination: str, import_id: int
+) -> Iterator[AccountFigures]:
+    """The accounts of the file that differ from the acknowledged lines up to their cut."""
+    params = (destination, import_id, destination)
+    for row in _streamed(conn, store, FIGURES, params):
+        account, line, currency, balance, count, last_ref, cut, amount, acknowledged = row
+        ledger = AccountBalance(int(line), account, currency, int(balance), int(count), last_ref)
+        yield AccountFigures(
+            account, ledger, None if cut is None else int(cut), int(amount), int(acknowledged)
+        )
+
+
+def gateway_only_figures(
+    store: SqlEventStore, conn: Connection, *, destination: str, import_id: int, as_of: float
+) -> Iterator[AccountFigures]:
+    """Accounts with postings acknowledged by the ledger's close that the file does not list."""
+    for account, amount, count in _streamed(
+        conn, store, GATEWAY_ONLY, (destination, as_of, import_id)
+    ):
+        yield AccountFigures(account, None, None, int(amount), int(count))
+
+
+def sent_postings(
+    store: SqlEventStore, conn: Connection, *, destination: str, accounts: Iterable[str]
+) -> dict[str, list[SentPosting]]:
+    """Every delivery of these accounts to the destination, in feed order."""
+    found: dict[str, list[SentPosting]] = {}
+    chosen = list(accounts)
+    for start in range(0, len(chosen), ACCOUNTS_PER_READ):
+        batch = chosen[start : start + ACCOUNTS_PER_READ]
+        statement = POSTINGS.format(marks=",".join("?" * len(batch)))
+        for row in conn.exec_driver_sql(store.sql(statement), (destination, *batch)):
+            account, position, ref, amount, currency, delivery, status, attempts, ack = row
+            found.setdefault(account, []).append(
+                SentPosting(int(position), ref, int(amount), currency, int(delivery), status,
+                            int(attempts), bool(ack))
+            )  # fmt: skip
+    return found

@@ -1,0 +1,38 @@
+"""Reconciliation jobs: compare each landed balances file, and check it arrived on time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from functools import partial
+
+from apscheduler.triggers.cron import CronTrigger
+
+from gateway.imports.arrival import check_arrival
+from gateway.reconciliation.engine import Reconciler, ReconciliationSource
+from schedules.scheduler import JobSpec, trigger_for
+
+
+def reconciliation_jobs(
+    reconciler: Reconciler, sources: dict[str, ReconciliationSource], *,
+    clock: Callable[[], datetime],
+) -> list[JobSpec]:  # fmt: skip
+    jobs = []
+    for name, source in sources.items():
+        config = source.config
+        if config.schedule is not None:
+            scan = partial(reconciler.reconcile_landed, source)
+            jobs.append(JobSpec(f"reconcile:{name}", trigger_for(config.schedule), scan))
+        if config.expected_by is not None:
+            zone = config.schedule.timezone if config.schedule else "Europe/London"
+            due = CronTrigger(hour=config.expected_by.hour, minute=config.expected_by.minute,
+                              timezone=zone)  # fmt: skip
+            check = partial(_check_arrival, reconciler, source, clock)
+            jobs.append(JobSpec(f"arrival:{name}", due, check))
+    return jobs
+
+
+def _check_arrival(
+    reconciler: Reconciler, source: ReconciliationSource, clock: Callable[[], datetime]
+) -> bool:
+    return check_arrival(reconciler.store, source, now=clock())
