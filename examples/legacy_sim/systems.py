@@ -35,6 +35,9 @@ class Arrival:
     account: str
     duplicate: bool
     at: float
+    side: str = ""  # GL postings: as received, for a balances file built from this log
+    amount: str = ""
+    currency: str = ""
 
 
 @dataclass
@@ -115,7 +118,14 @@ class LegacySystems:
         self.seen.setdefault(key, posting["posting_ref"])
         self.postings.append(
             Arrival(
-                posting["posting_ref"], key, posting["customer_account"], duplicate, time.time()
+                posting["posting_ref"],
+                key,
+                posting["customer_account"],
+                duplicate,
+                time.time(),
+                posting["side"],
+                posting["amount"],
+                posting["currency"],
             )
         )
         answer = Answer(200, b'{"duplicate": true}') if duplicate else Answer(201, b"{}")
