@@ -116,9 +116,7 @@ def _totals(
         return [_sent_not_counted(figures, acknowledged, -count, -balance)], []
     if count > 0:
         match = _matching(waiting, count, balance)
-        if match:
-            return [_counted_not_sent(figures, match)], match
-        return [_unexplained(figures, count, balance)], []
+        return [_counted_not_sent(figures, match, count, balance)], match
     return [_amount_or_side(figures, acknowledged, balance)], []
 
 
@@ -137,13 +135,21 @@ def _sent_not_counted(
     return _difference(figures, DifferenceClass.SENT_NOT_COUNTED, detail, match)
 
 
-def _counted_not_sent(figures: AccountFigures, match: list[SentPosting]) -> Difference:
+def _counted_not_sent(
+    figures: AccountFigures, match: list[SentPosting], count: int, balance: int
+) -> Difference:
+    """More in the ledger than was acknowledged: postings still waiting, or none of ours."""
+    if not match:
+        detail = (
+            f"the ledger counts {count} posting(s) more, {money(balance)}; the gateway never "
+            "sent them: no delivery of the account up to the ledger's last posting matches"
+        )
+        return _difference(figures, DifferenceClass.COUNTED_NOT_SENT, detail)
     never = all(p.attempts == 0 for p in match)
     how = "never sent" if never else "never acknowledged"
     detail = (
-        f"the ledger counts {len(match)} posting(s) more, {money(sum(p.amount for p in match))}; "
-        f"the gateway's records have them {how}: "
-        + ", ".join(f"{p.reference} ({p.what})" for p in match)
+        f"the ledger counts {count} posting(s) more, {money(balance)}; the gateway's records "
+        f"have them {how}: " + ", ".join(f"{p.reference} ({p.what})" for p in match)
     )
     return _difference(figures, DifferenceClass.COUNTED_NOT_SENT, detail, match)
 

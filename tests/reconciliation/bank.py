@@ -6,9 +6,9 @@ real local HTTP GL; the balances file is then written from that GL's own log.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -110,14 +110,19 @@ class Ledger:
         return accepted_postings(self.sim.postings())
 
     def balances_file(
-        self, postings: list[Accepted] | None = None, *, extra: list[str] = (),  # type: ignore[assignment]
-        as_of: datetime | None = None,
+        self, postings: list[Accepted] | None = None, *,
+        extra: Sequence[tuple[str, str, int, str]] = (), as_of: datetime | None = None,
     ) -> Path:  # fmt: skip
-        """GL's file for DAY from its log (or the log as a test changed it)."""
+        """GL's file for DAY from its log (or the log as a test changed it), plus `extra` rows
+        (account, balance, count, last ref) of accounts the gateway never sent a posting for."""
         accepted = self.gl_log() if postings is None else postings
-        closed = as_of or datetime.now(UTC)
-        rows = sorted([*balances_rows(accepted, closed.replace(microsecond=0)), *extra])
-        return write_balances_file(self.landing, DAY, rows)
+        # AS_OF has whole seconds: GL closed after every delivery so far (or at `as_of`).
+        closed = as_of or datetime.now(UTC) + timedelta(seconds=1)
+        closed = closed.replace(microsecond=0)
+        stamp = closed.isoformat()
+        rows = balances_rows(accepted, closed)
+        rows += [f"{acct},EUR,{amount},{count},{ref},{stamp}" for acct, amount, count, ref in extra]
+        return write_balances_file(self.landing, DAY, sorted(rows))
 
     def reconcile(self, path: Path | None = None) -> ReconciliationOutcome:
         source = reconciliation_sources(self.config)["gl-balances"]
@@ -126,3 +131,20 @@ class Ledger:
             (outcome,) = reconciler.reconcile_landed(source)
             return outcome
         return reconciler.reconcile_file(source, path)
+
+
+A, B, C, D = (account_no(n) for n in (1, 2, 3, 4))
+
+
+def a_day_of_postings(ledger: Ledger) -> None:
+    """Deposits, withdrawals, fees, interest and reversals of each, over four accounts."""
+    ledger.post(A, "A-001", "1250.00")
+    ledger.post(A, "A-002", "300.00", "FundsWithdrawn")
+    ledger.post(A, "A-003", "2.50", "FeeCharged")
+    ledger.reverse(A, "A-004", "A-003", "2.50")
+    ledger.post(B, "B-001", "10.00")
+    ledger.post(B, "B-002", "0.42", "InterestCredited")
+    ledger.reverse(B, "B-003", "B-002", "0.42")
+    ledger.post(C, "C-001", "99.99", "FundsWithdrawn")
+    ledger.reverse(C, "C-002", "C-001", "99.99")
+    ledger.post(D, "D-001", "10.00")
