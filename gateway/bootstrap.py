@@ -11,6 +11,8 @@ from pathlib import Path
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from gateway.adapters import load_adapter
+from gateway.broker import BrokerBridge
+from gateway.broker.build import build_bridge
 from gateway.commands import CommandBus
 from gateway.config import BatchSourceConfig, GatewayConfig, ReconciliationSourceConfig
 from gateway.delivery.build import build_delivery
@@ -53,6 +55,7 @@ class Gateway:
     reconciliation_sources: dict[str, ReconciliationSource] = field(
         default_factory=dict, kw_only=True
     )
+    broker: BrokerBridge | None = field(default=None, kw_only=True)
 
     _scheduler: BackgroundScheduler | None = field(default=None, init=False, repr=False)
     _checkpointer: WalCheckpointer | None = field(default=None, init=False, repr=False)
@@ -79,8 +82,12 @@ class Gateway:
         self._scheduler.start()
         if self.delivery is not None:
             self.delivery.start()
+        if self.broker is not None:
+            self.broker.start()
 
     def stop(self) -> None:
+        if self.broker is not None:
+            self.broker.stop()
         if self.delivery is not None:
             self.delivery.stop()
         if self._scheduler is not None:
@@ -106,12 +113,14 @@ def build(config: GatewayConfig, *, migrate: bool = True) -> Gateway:
         cache_size=config.store.state_cache_size,
     )
     status = SourceStatusBook(store)
+    platform = PlatformIngest(bus)
     return Gateway(
         config=config,
         store=store,
         bus=bus,
         imports=ImportEngine(bus),
-        platform=PlatformIngest(bus),
+        platform=platform,
+        broker=build_bridge(config.broker, platform),
         batch_sources=batch_sources(config),
         webhooks=WebhookInbox(bus, webhook_sources(config.sources), status),
         polling=poll_sources(config.sources, bus=bus, status=status),

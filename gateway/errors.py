@@ -210,3 +210,11 @@ class BalancesFileRefused(ReconciliationError):
 
 class UnknownReconciliation(ReconciliationError):
     """No reconciliation is stored for that system and day."""
+
+
+class BrokerError(GatewayError):
+    """The platform's message broker could not do what was asked."""
+
+
+class BrokerUnavailable(BrokerError):
+    """The broker could not be reached or dropped the connection: wait, then reconnect."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 COMMANDS = Counter(
     "gateway_commands_total", "Commands handled, by type and outcome", ["type", "status"]
@@ -13,3 +13,13 @@ HTTP_LATENCY = Histogram(
     "Time to answer an HTTP request",
     ["method", "route", "status"],
 )
+BROKER_LAG_EVENTS = Gauge(
+    "gateway_broker_lag_events", "Stored events the broker has not confirmed yet", ["exchange"]
+)
+BROKER_PUBLISHED = Counter(
+    "gateway_broker_published_total", "Events published to the broker and confirmed"
+)
+BROKER_CONSUMED = Counter(
+    "gateway_broker_consumed_total", "Messages read from the platform's queue, by outcome",
+    ["outcome"],
+)  # fmt: skip

@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from gateway.broker.report import broker_sla_source
 from gateway.delivery.report import delivery_sla_source
 from gateway.exports.report import export_sla_source
 from gateway.sla import SlaLine, report
@@ -66,6 +67,8 @@ def sla_lines(gateway: Gateway, *, now: float | None = None) -> list[SlaLine]:
     if engine is not None:
         sources.append(delivery_sla_source(engine.destinations, engine.disabled))
     sources.append(export_sla_source(list(gateway.exports.values())))
+    if gateway.broker is not None:
+        sources.append(broker_sla_source(gateway.config.broker.publish_exchange))
     if now is None:
         now = engine.clock() if engine is not None else time.time()
     return report(gateway.store, sources, now=now)

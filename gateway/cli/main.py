@@ -12,7 +12,7 @@ from typing import Annotated
 import orjson
 import typer
 
-from gateway.cli import delivery, exports, imports, jobs, sources
+from gateway.cli import broker, delivery, exports, imports, jobs, sources
 from gateway.cli.options import ConfigOption, open_gateway, set_verbose
 from gateway.cli.output import FAILED, say
 from gateway.cloudevents import to_cloudevent
@@ -29,6 +29,7 @@ sources.register(app)
 delivery.register(app)
 jobs.register(app)
 exports.register(app)
+broker.register(app)
 
 
 @app.callback()
