@@ -158,6 +158,16 @@ class LegacyTimeout(LegacyUnavailable):
     """No complete answer within the destination's timeout."""
 
 
+class LegacyCertificateRejected(DeliveryError):
+    """The legacy system's TLS certificate failed verification: a configuration error (CA
+    bundle, host name, expiry), never retried as if the system were down; the destination
+    pauses and says why."""
+
+
+class HeaderRefused(DeliveryError):
+    """A header value holds CR or LF (a header injection): the request is never sent."""
+
+
 class UnknownDelivery(DeliveryError):
     """No delivery (or dead letter) has the id an operator gave."""
 

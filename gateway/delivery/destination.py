@@ -7,16 +7,21 @@ its position in the feed waits, so nothing is lost when it is enabled later.
 from __future__ import annotations
 
 import base64
+import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from gateway.adapters import load_adapter
 from gateway.delivery.dispatch import Subscription
+from gateway.delivery.headers import Headers, checked
 from gateway.delivery.legacy import AnswerTable, LegacyTranslator, Verdict
+from gateway.delivery.origin import OriginSettings
 from gateway.delivery.retry import RetryPolicy
-from gateway.delivery.settings import AuthConfig, DestinationConfig
-from gateway.errors import ConfigError
+from gateway.delivery.settings import AuthConfig, DestinationConfig, check_http_url
+from gateway.errors import ConfigError, HeaderRefused
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,9 +30,10 @@ class Destination:
     config: DestinationConfig
     translator: LegacyTranslator
     base_url: str
-    headers: tuple[tuple[str, str], ...]
+    headers: Headers
     answers: AnswerTable
     policy: RetryPolicy
+    origin: OriginSettings
 
     @property
     def subscription(self) -> Subscription:
@@ -58,14 +64,30 @@ def build_destination(
     missing = [v for v in _variables(config) if not environ.get(v)]
     if missing:
         return DisabledDestination(name, f"environment variable {', '.join(missing)} not set")
-    headers = _auth_headers(config.auth, environ)
+    base_url = _base_url(config, environ, key=key)
+    headers = _auth_headers(config.auth, environ, key=f"{key}.auth")
     answers = {**translator.answers, **{k: Verdict(v) for k, v in config.answers.items()}}
     try:
         policy = RetryPolicy.from_config(config.retry)
     except ValueError as exc:
         raise ConfigError(f"{key}.retry: {exc}") from exc
-    base_url = environ[config.base_url_env].rstrip("/")
-    return Destination(name, config, translator, base_url, headers, answers, policy)
+    origin = OriginSettings.of(base_url, config, key=key, environ=environ)
+    if not config.tls.verify:
+        log.warning(
+            "TLS VERIFICATION IS OFF for destination %s (%s.tls.verify: false): anyone on the "
+            "path to %s can read and change what is sent; never do this in production",
+            name, key, base_url,
+        )  # fmt: skip
+    return Destination(name, config, translator, base_url, headers, answers, policy, origin)
+
+
+def _base_url(config: DestinationConfig, environ: Mapping[str, str], *, key: str) -> str:
+    """The URL from the environment, checked now: a bad one fails the start, naming the key."""
+    value = environ[config.base_url_env].strip()
+    try:
+        return check_http_url(value).rstrip("/")
+    except ValueError as exc:
+        raise ConfigError(f"{key}.base_url_env ({config.base_url_env}): {exc}") from None
 
 
 def _variables(config: DestinationConfig) -> list[str]:
@@ -74,10 +96,17 @@ def _variables(config: DestinationConfig) -> list[str]:
     return [v for v in named if v]
 
 
-def _auth_headers(auth: AuthConfig, environ: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+def _auth_headers(auth: AuthConfig, environ: Mapping[str, str], *, key: str) -> Headers:
+    """The Authorization header; a secret holding CR or LF is refused at start, not sent."""
     if auth.scheme == "bearer" and auth.token_env:
-        return (("Authorization", f"Bearer {environ[auth.token_env]}"),)
-    if auth.scheme == "basic" and auth.user_env and auth.password_env:
+        header = ("Authorization", f"Bearer {environ[auth.token_env]}")
+    elif auth.scheme == "basic" and auth.user_env and auth.password_env:
         pair = f"{environ[auth.user_env]}:{environ[auth.password_env]}".encode()
-        return (("Authorization", f"Basic {base64.b64encode(pair).decode()}"),)
-    return ()
+        header = ("Authorization", f"Basic {base64.b64encode(pair).decode()}")
+    else:
+        return ()
+    try:
+        return checked([header])
+    except HeaderRefused:
+        named = auth.token_env or f"{auth.user_env} or {auth.password_env}"
+        raise ConfigError(f"{key}: the variable {named} holds CR, LF or NUL") from None

@@ -20,7 +20,8 @@ class Verdict(StrEnum):
     DUPLICATE = "duplicate"  # seen before by the legacy system: as good as delivered
     PERMANENT = "permanent"  # never retried: dead-lettered at once
     TRANSIENT = "transient"  # retried on the destination's schedule, counted by its stop rule
-    RETRY_LATER = "retry_later"  # throttled or out of turn: retried, not counted
+    RETRY_LATER = "retry_later"  # throttled or out of turn: retried, by a stop rule of its own
+    PAUSE = "pause"  # our side is wrong (credentials, certificate): the destination pauses
 
     @property
     def succeeded(self) -> bool:
@@ -40,11 +41,13 @@ class LegacyRequest:
 
 @dataclass(frozen=True, slots=True)
 class LegacyAnswer:
-    """The legacy system's answer; header names are lower case."""
+    """The legacy system's answer; header names are lower case. `truncated`: the body was
+    longer than the client reads (1 MiB) and was cut there."""
 
     status: int
     body: bytes = b""
     headers: Mapping[str, str] = field(default_factory=dict)
+    truncated: bool = False
 
 
 AnswerTable = Mapping[str, Verdict]

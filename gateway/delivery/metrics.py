@@ -23,5 +23,7 @@ OLDEST_UNDELIVERED = Gauge(
     ["destination"],
 )
 CIRCUIT_OPEN = Gauge(
-    "gateway_delivery_circuit_state", "0 closed, 1 half open, 2 open", ["destination"]
+    "gateway_delivery_circuit_state",
+    "0 closed, 1 half open, 2 open, 3 paused (credentials or certificate refused)",
+    ["destination"],
 )

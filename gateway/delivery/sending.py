@@ -10,10 +10,11 @@ from dataclasses import dataclass
 
 from gateway.delivery.claims import Claimed
 from gateway.delivery.destination import Destination
-from gateway.delivery.legacy import LegacyAnswer, Verdict, classify_status
+from gateway.delivery.headers import Headers, attempt_headers
+from gateway.delivery.legacy import LegacyAnswer, LegacyRequest, Verdict, classify_status
+from gateway.delivery.origin import LegacyOrigin
 from gateway.delivery.retry import parse_retry_after
-from gateway.delivery.transport import LegacyOrigin
-from gateway.errors import LegacyUnavailable
+from gateway.errors import HeaderRefused, LegacyCertificateRejected, LegacyUnavailable
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +26,7 @@ class Attempted:
     error: str | None = None
     answer: bytes = b""
     retry_after: float | None = None
+    truncated: bool = False
 
 
 async def attempt(
@@ -32,25 +34,32 @@ async def attempt(
 ) -> Attempted:
     started = clock()
     try:
-        data = render(destination, origin, claimed)
+        request, headers = render(destination, claimed)
+    except HeaderRefused as exc:
+        return Attempted(Verdict.PERMANENT, started, clock(), error=str(exc))
     except Exception as exc:  # the adapter says which of its errors are worth retrying
         transient = isinstance(exc, destination.translator.transient_errors)
         verdict = Verdict.TRANSIENT if transient else Verdict.PERMANENT
         return Attempted(verdict, started, clock(), error=f"cannot translate: {exc}")
     try:
-        answer = await origin.send(data)
+        answer = await origin.send(request, headers)
+    except LegacyCertificateRejected as exc:  # our configuration, not the legacy system
+        return Attempted(Verdict.PAUSE, started, clock(), error=str(exc))
     except LegacyUnavailable as exc:
         return Attempted(Verdict.TRANSIENT, started, clock(), error=str(exc))
     return judged(destination, answer, started, clock())
 
 
-def render(destination: Destination, origin: LegacyOrigin, claimed: Claimed) -> bytes:
+def render(destination: Destination, claimed: Claimed) -> tuple[LegacyRequest, Headers]:
+    """The adapter's request and every header it is sent with (built in `headers.py`)."""
     assert claimed.event is not None
     request = destination.translator.translate(claimed.event)
-    headers = destination.headers
-    if destination.config.idempotency_header:
-        headers = (*headers, (destination.config.idempotency_header, claimed.idempotency_key))
-    return origin.render(request, headers)
+    headers = attempt_headers(
+        content_type=request.content_type, auth=destination.headers,
+        idempotency_header=destination.config.idempotency_header,
+        idempotency_key=claimed.idempotency_key, adapter_headers=request.headers,
+    )  # fmt: skip
+    return request, headers
 
 
 def judged(destination: Destination, answer: LegacyAnswer, started: float, now: float) -> Attempted:
@@ -59,4 +68,8 @@ def judged(destination: Destination, answer: LegacyAnswer, started: float, now: 
     )
     retry_after = parse_retry_after(answer.headers.get("retry-after"), now=now)
     error = None if verdict.succeeded else f"answered {answer.status}"
-    return Attempted(verdict, started, now, answer.status, error, answer.body, retry_after)
+    if answer.truncated:
+        error = f"{error or 'answer'} (cut at 1 MiB)"
+    return Attempted(
+        verdict, started, now, answer.status, error, answer.body, retry_after, answer.truncated
+    )

@@ -7,11 +7,26 @@ from __future__ import annotations
 
 import re
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-Verdict = Literal["delivered", "duplicate", "permanent", "transient", "retry_later"]
+Verdict = Literal["delivered", "duplicate", "permanent", "transient", "retry_later", "pause"]
 ANSWER_KEY = re.compile(r"^([1-5](\d\d|xx)|default)$")
+
+
+def check_http_url(value: str) -> str:
+    """An absolute http(s) URL with a host; a ValueError saying why otherwise."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https"):
+        raise ValueError(f"{value!r} is not an http:// or https:// URL")
+    if not parts.hostname:
+        raise ValueError(f"{value!r} has no host")
+    try:
+        _ = parts.port
+    except ValueError as exc:
+        raise ValueError(f"{value!r} has a bad port: {exc}") from None
+    return value
 
 
 class Part(BaseModel):
@@ -32,6 +47,26 @@ class AuthConfig(Part):
             raise ValueError("bearer needs token_env")
         if self.scheme == "basic" and not (self.user_env and self.password_env):
             raise ValueError("basic needs user_env and password_env")
+        return self
+
+
+class TlsConfig(Part):
+    """How the destination's certificate is checked, and the certificate the gateway shows.
+
+    `ca_file` trusts that PEM bundle instead of the system's store; `client_cert_file` and
+    `client_key_file` are for mutual TLS. `verify: false` turns checking off, with a loud
+    warning at start: for a test environment only.
+    """
+
+    ca_file: str | None = None
+    client_cert_file: str | None = None
+    client_key_file: str | None = None
+    verify: bool = True
+
+    @model_validator(mode="after")
+    def _key_with_certificate(self) -> TlsConfig:
+        if self.client_key_file and not self.client_cert_file:
+            raise ValueError("client_key_file needs client_cert_file")
         return self
 
 
@@ -73,6 +108,9 @@ class BreakerConfig(Part):
     min_calls: int = Field(default=10, ge=1)
     failure_ratio: float = Field(default=0.8, gt=0, le=1)
     open_seconds: float = Field(default=30.0, gt=0)
+    pause_seconds: float = Field(
+        default=300.0, gt=0, description="paused (credentials or certificate refused) this long"
+    )
 
 
 class DestinationConfig(Part):
@@ -85,7 +123,11 @@ class DestinationConfig(Part):
     events: list[str] = Field(min_length=1, description="event types subscribed")
     ordering: Literal["per_stream", "none"] = "per_stream"
     start: Literal["earliest", "latest"] = "earliest"
-    timeout_seconds: float = Field(default=10.0, gt=0)
+    timeout_seconds: float = Field(default=10.0, gt=0, description="for the whole attempt")
+    connect_timeout_seconds: float = Field(default=5.0, gt=0, description="for a new connection")
+    keepalive_seconds: float = Field(default=15.0, gt=0, description="idle connections closed")
+    proxy_url: str | None = Field(default=None, description="else HTTPS_PROXY / HTTP_PROXY")
+    tls: TlsConfig = TlsConfig()
     max_in_flight: int = Field(default=8, ge=1, le=1024)
     rate_limit_per_second: float | None = Field(default=None, gt=0)
     idempotency_header: str | None = None
@@ -107,6 +149,13 @@ class DestinationConfig(Part):
             if not ANSWER_KEY.match(key):
                 raise ValueError(f"{key!r} is not a status (201), a class (5xx) or 'default'")
         return answers
+
+    @field_validator("proxy_url")
+    @classmethod
+    def _proxy_is_a_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            check_http_url(value)
+        return value
 
     @model_validator(mode="after")
     def _lease_outlasts_timeout(self) -> DestinationConfig:

@@ -23,10 +23,10 @@ from gateway.delivery.metrics import (
     DELIVERY_ATTEMPTS,
     DELIVERY_LATENCY,
 )
+from gateway.delivery.origin import LegacyOrigin
 from gateway.delivery.sending import Attempted, attempt
 from gateway.delivery.settle import AttemptRecord, Settlement, settle, snippet
 from gateway.delivery.throttle import RateLimit
-from gateway.delivery.transport import LegacyOrigin
 from gateway.delivery.verdicts import next_state
 from gateway.delivery.wakeup import Wakeup, wait_any
 from gateway.sla.breaches import Breach
@@ -38,7 +38,8 @@ Db = Callable[..., Awaitable[Any]]
 LEASE_MARGIN = 1.0
 FLUSH_GAP = 0.005
 FLUSH_RETRY = 0.5
-CIRCUIT_LEVEL = {CircuitState.CLOSED: 0, CircuitState.HALF_OPEN: 1, CircuitState.OPEN: 2}
+CIRCUIT_LEVEL = {CircuitState.CLOSED: 0, CircuitState.HALF_OPEN: 1, CircuitState.OPEN: 2,
+                 CircuitState.PAUSED: 3}  # fmt: skip
 
 
 class DestinationWorker:
@@ -66,7 +67,7 @@ class DestinationWorker:
         self.noted = asyncio.Event()
 
     async def run(self, stopping: asyncio.Event) -> None:
-        self.origin = LegacyOrigin(self.destination.base_url, timeout=self.config.timeout_seconds)
+        self.origin = LegacyOrigin(self.destination.origin)
         self.wakeup = self.wakeup or Wakeup()
         self.in_flight = asyncio.Semaphore(self.config.max_in_flight)
         self.stopping = stopping
@@ -80,7 +81,7 @@ class DestinationWorker:
             for helper in helpers:
                 helper.cancel()
             await self._write_outcomes()
-            self.origin.close()
+            await self.origin.close()
 
     async def _fill(self) -> None:
         """Claim more runs when there is room; otherwise wait for a run or the next poll."""
@@ -109,7 +110,7 @@ class DestinationWorker:
             await wait_any(wakeup, waiting, timeout=pause)
 
     def _streams_wanted(self) -> int:
-        if self.breaker.state is CircuitState.OPEN and self.breaker.reopens_in() > 0:
+        if self.breaker.reopens_in() > 0:
             return 0
         if self.breaker.state is not CircuitState.CLOSED:
             return 0 if self.tasks else 1
@@ -139,10 +140,25 @@ class DestinationWorker:
                 return None
             if not self.breaker.allows():
                 return None
-            outcome = await attempt(self.destination, self.origin, claimed, self.clock)
-        self.breaker.record(failed=outcome.verdict is Verdict.TRANSIENT)
+            try:
+                outcome = await attempt(self.destination, self.origin, claimed, self.clock)
+            except BaseException:
+                self.breaker.release_probe()  # a probe that raised must not hold the slot
+                raise
+        self._judge_circuit(outcome)
         self._note(claimed, outcome)
         return outcome
+
+    def _judge_circuit(self, outcome: Attempted) -> None:
+        """A 4xx answer (CRM's 404 "not yet") means the system is up: only unreachable,
+        timed out or 5xx counts against the circuit; our own fault pauses it."""
+        if outcome.verdict is Verdict.PAUSE:
+            self.breaker.pause(outcome.error or "refused")
+            return
+        unwell = outcome.verdict is Verdict.TRANSIENT and (
+            outcome.status is None or outcome.status >= 500
+        )
+        self.breaker.record(failed=unwell)
 
     def _note(self, claimed: Claimed, outcome: Attempted) -> None:
         name = self.destination.name
