@@ -20,7 +20,9 @@ CRM_ANSWERS: AnswerTable = {
     "201": Verdict.DELIVERED,
     "200": Verdict.DUPLICATE,
     "400": Verdict.PERMANENT,
-    "404": Verdict.TRANSIENT,  # the customer may not have reached CRM yet
+    "401": Verdict.PAUSE,  # our HTTP Basic credentials are refused: pause, say why
+    "403": Verdict.PAUSE,
+    "404": Verdict.TRANSIENT,  # the customer may not have reached CRM yet (not a CRM fault)
     "5xx": Verdict.TRANSIENT,
     "default": Verdict.PERMANENT,
 }

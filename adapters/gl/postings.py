@@ -34,6 +34,8 @@ GL_ANSWERS: AnswerTable = {
     "201": Verdict.DELIVERED,
     "200": Verdict.DUPLICATE,
     "400": Verdict.PERMANENT,
+    "401": Verdict.PAUSE,  # our token is refused: every posting would be; pause, say why
+    "403": Verdict.PAUSE,
     "409": Verdict.RETRY_LATER,  # an earlier posting of the account is missing: after it
     "429": Verdict.RETRY_LATER,
     "500": Verdict.TRANSIENT,
@@ -91,5 +93,19 @@ class LedgerDestination:
         return translate_posting(event)
 
     def judge(self, answer: LegacyAnswer, verdict: Verdict) -> Verdict:
-        """A 200 is GL's "seen that key before": success, whatever else its body says."""
+        """A 200 is success only as GL's `{"duplicate": true}`; any other 200 (a proxy's page,
+        a maintenance page) is not GL taking the posting: tried again later."""
+        if answer.status == 200 and not is_duplicate_answer(answer):
+            return Verdict.TRANSIENT
         return verdict
+
+
+def is_duplicate_answer(answer: LegacyAnswer) -> bool:
+    """GL's own "seen that idempotency key before": a JSON object with `duplicate: true`."""
+    if answer.truncated:
+        return False
+    try:
+        body = orjson.loads(answer.body)
+    except orjson.JSONDecodeError:
+        return False
+    return isinstance(body, dict) and body.get("duplicate") is True

@@ -36,7 +36,8 @@ def test_other_events_are_not_for_crm() -> None:
 @pytest.mark.parametrize(
     ("status", "verdict"),
     [(201, Verdict.DELIVERED), (200, Verdict.DUPLICATE), (400, Verdict.PERMANENT),
-     (404, Verdict.TRANSIENT), (500, Verdict.TRANSIENT), (503, Verdict.TRANSIENT)],
+     (404, Verdict.TRANSIENT), (500, Verdict.TRANSIENT), (503, Verdict.TRANSIENT),
+     (401, Verdict.PAUSE), (403, Verdict.PAUSE)],
 )  # fmt: skip
 def test_crm_answers_mean_what_the_spec_says(status: int, verdict: Verdict) -> None:
     crm = CustomerAccountsDestination()

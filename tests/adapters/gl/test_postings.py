@@ -86,11 +86,21 @@ def gl_answers(status: int, body: bytes = b"{}", headers: dict[str, str] | None 
 
 @pytest.mark.parametrize(
     ("status", "verdict"),
-    [(201, Verdict.DELIVERED), (200, Verdict.DUPLICATE), (400, Verdict.PERMANENT),
-     (409, Verdict.RETRY_LATER), (429, Verdict.RETRY_LATER), (500, Verdict.TRANSIENT),
-     (502, Verdict.TRANSIENT), (503, Verdict.TRANSIENT), (504, Verdict.TRANSIENT),
-     (401, Verdict.PERMANENT)],
+    [(201, Verdict.DELIVERED), (400, Verdict.PERMANENT), (409, Verdict.RETRY_LATER),
+     (429, Verdict.RETRY_LATER), (500, Verdict.TRANSIENT), (502, Verdict.TRANSIENT),
+     (503, Verdict.TRANSIENT), (504, Verdict.TRANSIENT), (401, Verdict.PAUSE),
+     (403, Verdict.PAUSE), (404, Verdict.PERMANENT)],
 )  # fmt: skip
 def test_gl_answers_mean_what_the_spec_says(status: int, verdict: Verdict) -> None:
     assert gl_answers(status) is verdict
-    assert gl_answers(200, b'{"duplicate": true}').succeeded
+
+
+@pytest.mark.parametrize(
+    ("body", "verdict"),
+    [(b'{"duplicate": true}', Verdict.DUPLICATE), (b'{"duplicate": false}', Verdict.TRANSIENT),
+     (b"{}", Verdict.TRANSIENT), (b"<html>Maintenance until 06:00</html>", Verdict.TRANSIENT),
+     (b"", Verdict.TRANSIENT), (b'{"duplicate": "yes"}', Verdict.TRANSIENT),
+     (b"[true]", Verdict.TRANSIENT)],
+)  # fmt: skip
+def test_a_200_is_success_only_as_gls_duplicate_answer(body: bytes, verdict: Verdict) -> None:
+    assert gl_answers(200, body) is verdict
