@@ -47,7 +47,9 @@ def dispatch(store: SqlEventStore, subscription: Subscription, *, now: float, li
     """Create deliveries for up to `limit` feed events after the stored position."""
     with store.transaction() as tx:
         conn = tx.connection
-        position = _locked_position(store, conn, subscription)
+        position, stored = _locked_position(store, conn, subscription)
+        if not stored:  # a new destination's start is its position from now on
+            save_position(store, conn, subscription.destination, position, now=now)
         events = conn.exec_driver_sql(
             store.sql(
                 "SELECT position, stream_id, event_id, type, recorded_at FROM events "
@@ -89,8 +91,11 @@ def insert_deliveries(store: SqlEventStore, conn: Connection, rows: list[tuple[A
     )
 
 
-def _locked_position(store: SqlEventStore, conn: Connection, subscription: Subscription) -> int:
-    """The stored position, read under a lock so two dispatchers never create the same rows.
+def _locked_position(
+    store: SqlEventStore, conn: Connection, subscription: Subscription
+) -> tuple[int, bool]:
+    """The position and whether it was stored, read under a lock so two dispatchers never
+    create the same rows.
 
     SQLite's BEGIN IMMEDIATE already serialises writers; PostgreSQL takes a transaction-scoped
     advisory lock per destination. A new destination starts at 0, or at the head for `latest`.
@@ -104,12 +109,11 @@ def _locked_position(store: SqlEventStore, conn: Connection, subscription: Subsc
         store.sql("SELECT position FROM delivery_positions WHERE destination = ?"), (name,)
     ).first()
     if row is not None:
-        return int(row[0])
+        return int(row[0]), True
     if subscription.start == "latest":
-        return int(
-            conn.exec_driver_sql("SELECT COALESCE(MAX(position), 0) FROM events").scalar_one()
-        )
-    return 0
+        head = conn.exec_driver_sql("SELECT COALESCE(MAX(position), 0) FROM events").scalar_one()
+        return int(head), False
+    return 0, False
 
 
 def save_position(

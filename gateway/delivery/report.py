@@ -26,7 +26,8 @@ def delivery_sla_source(
     def lines(store: SqlEventStore, now: float) -> list[SlaLine]:
         pending = backlog(store)
         circuits = {
-            r[0]: r[1] for r in query(store, "SELECT destination, state FROM delivery_circuits", ())
+            r[0]: r[1] if r[1] == "closed" else f"{r[1]}: {r[2]}"
+            for r in query(store, "SELECT destination, state, reason FROM delivery_circuits", ())
         }
         found: list[SlaLine] = []
         names = [(d.name, circuits.get(d.name, "closed")) for d in destinations]
