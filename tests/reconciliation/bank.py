@@ -67,6 +67,7 @@ class Ledger:
     landing: Path
     versions: dict[str, int] = field(default_factory=dict)
     kinds: dict[str, str] = field(default_factory=dict)
+    posted: int = 0
 
     def post(self, account: str, ref: str, amount: str, event: str = "FundsDeposited") -> None:
         data = {"account_no": account, "posting_ref": ref,
@@ -90,9 +91,11 @@ class Ledger:
                 [StreamAppend(stream, version, [NewEvent(event, data, VERSIONS.get(event, 1))])]
             )
         self.versions[stream] = version + 1
+        self.posted += 1
 
     def deliver(self, until: Callable[[], bool] | None = None, *, timeout: float = 30) -> None:
-        """Run the real delivery engine against the local GL until every posting is settled."""
+        """Run the real delivery engine against the local GL until every posting is settled
+        (delivered, dead-lettered or skipped), or until `until` holds."""
         engine = build_delivery(
             self.config, self.store, environ={"GL_BASE_URL": self.sim.base_url, "GL_TOKEN": TOKEN}
         )
@@ -104,7 +107,7 @@ class Ledger:
                 "SELECT COUNT(*) FROM deliveries WHERE status = 'pending'"
             ).scalar_one()
             total = conn.exec_driver_sql("SELECT COUNT(*) FROM deliveries").scalar_one()
-        return int(total) > 0 and int(open_rows) == 0
+        return int(total) == self.posted and int(open_rows) == 0
 
     def gl_log(self) -> list[Accepted]:
         return accepted_postings(self.sim.postings())
