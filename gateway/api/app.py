@@ -15,6 +15,7 @@ from gateway.api import (
     imports,
     jobs,
     platform_events,
+    reconciliations,
     sources,
     stream,
     webhooks,
@@ -59,6 +60,6 @@ def create_app(gateway: Gateway) -> FastAPI:
         app.include_router(module.router)
     for module in (platform_events, deliveries):
         app.include_router(module.router)
-    for module in (jobs, exports, sources, admin):
+    for module in (jobs, exports, sources, reconciliations, admin):
         app.include_router(module.router)
     return app

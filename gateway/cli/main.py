@@ -12,7 +12,7 @@ from typing import Annotated
 import orjson
 import typer
 
-from gateway.cli import broker, delivery, exports, imports, jobs, sources
+from gateway.cli import broker, delivery, exports, imports, jobs, reconciliation, sources
 from gateway.cli.options import ConfigOption, open_gateway, set_verbose
 from gateway.cli.output import FAILED, say
 from gateway.cloudevents import to_cloudevent
@@ -30,6 +30,7 @@ delivery.register(app)
 jobs.register(app)
 exports.register(app)
 broker.register(app)
+reconciliation.register(app)
 
 
 @app.callback()

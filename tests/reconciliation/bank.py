@@ -34,6 +34,11 @@ KINDS = {"FundsDeposited": "DEPOSIT", "FundsWithdrawn": "WITHDRAWAL", "FeeCharge
 
 
 def reconciliation_config(database_url: str, landing: Path, **gl: Any) -> GatewayConfig:
+    return parse_config(reconciliation_settings(database_url, landing, **gl))
+
+
+def reconciliation_settings(database_url: str, landing: Path, **gl: Any) -> dict[str, Any]:
+    """`config.yaml` of a gateway with the destination gl and the source gl-balances."""
     destination: dict[str, Any] = {
         "adapter": "adapters.gl:LedgerDestination", "base_url_env": "GL_BASE_URL",
         "auth": {"scheme": "bearer", "token_env": "GL_TOKEN"}, "events": POSTING_TYPES,
@@ -47,10 +52,8 @@ def reconciliation_config(database_url: str, landing: Path, **gl: Any) -> Gatewa
         "landing": str(landing), "pattern": "GL_BALANCES_*.csv",
         "archive": str(landing.parent / "archive"), "error": str(landing.parent / "error"),
     }  # fmt: skip
-    return parse_config(
-        {"database": {"url": database_url}, "destinations": {"gl": destination},
-         "sources": {"gl-balances": source}}
-    )  # fmt: skip
+    return {"database": {"url": database_url}, "log": {"level": "WARNING"},
+            "destinations": {"gl": destination}, "sources": {"gl-balances": source}}  # fmt: skip
 
 
 def account_no(n: int) -> str:
