@@ -16,6 +16,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    IPvAnyNetwork,
     ValidationError,
     field_validator,
     model_validator,
@@ -45,11 +46,23 @@ class DatabaseConfig(Section):
         return url
 
 
+HOST_PATTERN = r"^(\*\.)?[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$"
+
+
 class HttpConfig(Section):
+    """The HTTP server and who may call it (docs/security.md)."""
+
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
-    # Bearer tokens for the operator endpoints, comma-separated; unset: loopback callers only.
+    # Bearer tokens for the operator endpoints, comma-separated. Unset: dev mode, in which the
+    # gateway serves on a loopback address only and callers on this host are operators.
     operator_tokens_env: str = "GATEWAY_OPERATOR_TOKENS"
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto name the client (addresses or networks).
+    trusted_proxies: list[IPvAnyNetwork] = []
+    # Host names the gateway answers to besides localhost and loopback addresses ("*.x" too).
+    allowed_hosts: list[Annotated[str, Field(pattern=HOST_PATTERN)]] = []
+    # Connections and requests in progress past which uvicorn answers 503 at once.
+    limit_concurrency: int = Field(default=1000, ge=10)
 
 
 class LogConfig(Section):

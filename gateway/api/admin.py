@@ -14,8 +14,8 @@ from html import escape
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
+from gateway.api.access import OPERATOR
 from gateway.api.deps import GatewayDep
-from gateway.api.operators import OPERATOR
 from gateway.bootstrap import Gateway
 from gateway.delivery import operations
 from gateway.jobs import job_statuses

@@ -20,11 +20,14 @@ from gateway.api import (
     stream,
     webhooks,
 )
+from gateway.api.access import undeclared_routes
 from gateway.api.docs import install_docs
 from gateway.api.heap import timed_full_collections
 from gateway.api.problems import install_problem_handlers
+from gateway.api.proxies import TrustedProxies
 from gateway.api.webhook_lane import WebhookLane, webhook_source
 from gateway.bootstrap import Gateway
+from gateway.errors import GatewayError
 
 
 class GatewayApi(FastAPI):
@@ -62,4 +65,13 @@ def create_app(gateway: Gateway) -> FastAPI:
         app.include_router(module.router)
     for module in (jobs, exports, sources, reconciliations, admin):
         app.include_router(module.router)
+    app.add_middleware(TrustedProxies, trusted=gateway.config.http.trusted_proxies)
+    refuse_undeclared_routes(app)
     return app
+
+
+def refuse_undeclared_routes(app: FastAPI) -> None:
+    """Every route says who may call it (`gateway.api.access`); one that does not is a bug."""
+    undeclared = undeclared_routes(app)
+    if undeclared:
+        raise GatewayError(f"routes without declared callers: {', '.join(undeclared)}")

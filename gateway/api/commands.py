@@ -12,13 +12,14 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Header, Query, Request, Response
 
+from gateway.api.access import READERS
 from gateway.api.problems import ProblemError
 from gateway.api.waiting import wait_for_change
 from gateway.cloudevents import to_cloudevent
 from gateway.delivery.operations import deliveries_for_positions
 from gateway.store.sql import SqlEventStore
 
-router = APIRouter(tags=["commands"])
+router = APIRouter(tags=["commands"], dependencies=READERS)
 
 
 @router.get(

@@ -13,8 +13,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from gateway.api.access import OPERATOR
 from gateway.api.deps import GatewayDep
-from gateway.api.operators import OPERATOR
 from gateway.api.problems import ProblemError
 from gateway.delivery import operations
 from gateway.delivery.destination import subscription_for

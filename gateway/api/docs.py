@@ -15,6 +15,8 @@ from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redi
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from gateway.api.access import ANYONE
+
 STATIC = "/static/docs"
 ASSETS = Path(str(files("fastapi_offline") / "static"))
 
@@ -25,7 +27,7 @@ def install_docs(app: FastAPI) -> None:
     openapi_url = app.openapi_url or "/openapi.json"
     redirect_url = app.swagger_ui_oauth2_redirect_url or "/docs/oauth2-redirect"
 
-    @app.get("/docs", include_in_schema=False)
+    @app.get("/docs", include_in_schema=False, dependencies=ANYONE)
     def swagger_ui() -> HTMLResponse:
         return get_swagger_ui_html(
             openapi_url=openapi_url, title=f"{app.title} - API",
@@ -35,6 +37,6 @@ def install_docs(app: FastAPI) -> None:
             swagger_favicon_url=f"{STATIC}/favicon.png",
         )  # fmt: skip
 
-    @app.get(redirect_url, include_in_schema=False)
+    @app.get(redirect_url, include_in_schema=False, dependencies=ANYONE)
     def swagger_ui_redirect() -> HTMLResponse:
         return get_swagger_ui_oauth2_redirect_html()

@@ -11,9 +11,9 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from gateway.api.access import OPERATOR
 from gateway.api.deps import GatewayDep
 from gateway.api.jobs import answered, runner_of
-from gateway.api.operators import OPERATOR
 from gateway.api.problems import ProblemError
 from gateway.bootstrap import Gateway
 from gateway.exports.engine import ExportJob

@@ -7,11 +7,12 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Query, Response
 
+from gateway.api.access import READERS
 from gateway.api.deps import GatewayDep
 from gateway.api.problems import ProblemError
 from gateway.cloudevents import BATCH_MEDIA_TYPE, to_cloudevent
 
-router = APIRouter(tags=["events"])
+router = APIRouter(tags=["events"], dependencies=READERS)
 
 
 @router.get(

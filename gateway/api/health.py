@@ -7,9 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from gateway.api.access import ANYONE
 from gateway.api.deps import GatewayDep
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(tags=["operations"], dependencies=ANYONE)
 
 
 @router.get("/healthz", summary="The gateway is up and its database answers")

@@ -10,8 +10,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from gateway.api.access import OPERATOR
 from gateway.api.deps import GatewayDep
-from gateway.api.operators import OPERATOR
 from gateway.api.problems import ProblemError
 from gateway.bootstrap import Gateway
 from gateway.errors import UnknownJob

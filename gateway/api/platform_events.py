@@ -1,6 +1,7 @@
 """`POST /events`: the platform's services append CloudEvents (structured or batch mode).
 
-A bearer token of `platform_events` writes only as the CloudEvents sources its writer names.
+Callers need a platform token (`gateway.api.access`); each writes only as the CloudEvents
+sources its `platform_events.writers` entry names.
 """
 
 from __future__ import annotations
@@ -10,15 +11,15 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Header, Request, Response
 
+from gateway.api.access import PLATFORM, bearer_token
 from gateway.api.deps import GatewayDep
 from gateway.api.problems import ProblemError
+from gateway.bootstrap import Gateway
 from gateway.cloudevents import BATCH_MEDIA_TYPE, EVENT_MEDIA_TYPE
 from gateway.errors import InboundRefused
 from gateway.platform import SourceGrant, grant_for, parse
-from gateway.platform.settings import PlatformEventsConfig
-from gateway.platform.writers import known_tokens
 
-router = APIRouter(tags=["events"])
+router = APIRouter(tags=["events"], dependencies=PLATFORM)
 MEDIA_TYPES = (EVENT_MEDIA_TYPE, BATCH_MEDIA_TYPE, "application/json")
 
 
@@ -32,10 +33,9 @@ MEDIA_TYPES = (EVENT_MEDIA_TYPE, BATCH_MEDIA_TYPE, "application/json")
 async def append_events(
     gateway: GatewayDep,
     request: Request,
-    authorization: Annotated[str | None, Header()] = None,
     content_type: Annotated[str, Header()] = "",
 ) -> Response:
-    grant = _authenticate(gateway.config.platform_events, authorization)
+    grant = _grant(gateway, request)
     media_type = content_type.split(";")[0].strip().lower()
     if media_type not in MEDIA_TYPES:
         raise ProblemError(415, f"send {EVENT_MEDIA_TYPE} or {BATCH_MEDIA_TYPE}")
@@ -56,15 +56,11 @@ async def append_events(
                     media_type="application/json")  # fmt: skip
 
 
-def _authenticate(config: PlatformEventsConfig, authorization: str | None) -> SourceGrant:
-    if not known_tokens(config):
-        raise ProblemError(
-            401, f"no platform tokens are configured ({config.tokens_env} is not set)"
-        )
-    scheme, _, given = (authorization or "").partition(" ")
-    grant = grant_for(given, config) if scheme.lower() == "bearer" else None
-    if grant is None:
-        raise ProblemError(401, "a valid bearer token is required")
+def _grant(gateway: Gateway, request: Request) -> SourceGrant:
+    """The sources the caller's token may write as (`PLATFORM` let only known tokens in)."""
+    grant = grant_for(bearer_token(request) or "", gateway.config.platform_events)
+    if grant is None:  # the token was rotated out between the two reads
+        raise ProblemError(401, "a valid platform bearer token is required")
     return grant
 
 

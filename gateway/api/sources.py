@@ -10,8 +10,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from gateway.api.access import OPERATOR
 from gateway.api.deps import GatewayDep
-from gateway.api.operators import OPERATOR
 from gateway.api.problems import ProblemError
 from gateway.overview import source_lines
 from gateway.polling.rejects import RejectStatus, list_poll_rejects

@@ -14,10 +14,11 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from gateway.api.access import READERS
 from gateway.cloudevents import to_cloudevent
 from gateway.store.sql import SqlEventStore
 
-router = APIRouter(tags=["events"])
+router = APIRouter(tags=["events"], dependencies=READERS)
 POLL_SECONDS = 0.2
 HEARTBEAT_SECONDS = 15.0
 PAGE = 500

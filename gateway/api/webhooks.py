@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from gateway.api.access import SOURCE
 from gateway.api.webhook_lane import answer_webhook
 from gateway.webhooks import WebhookInbox
 
-router = APIRouter(tags=["webhooks"])
+router = APIRouter(tags=["webhooks"], dependencies=SOURCE)
 
 REQUEST_BODY = {
     "required": True,

@@ -13,9 +13,16 @@ import orjson
 import typer
 
 from gateway.cli import broker, delivery, exports, imports, jobs, reconciliation, sources
-from gateway.cli.options import ConfigOption, open_gateway, set_verbose
-from gateway.cli.output import FAILED, say
+from gateway.cli.options import (
+    ConfigOption,
+    build_gateway,
+    open_gateway,
+    read_config,
+    set_verbose,
+)
+from gateway.cli.output import FAILED, fail, say
 from gateway.cloudevents import to_cloudevent
+from gateway.errors import ConfigError
 
 app = typer.Typer(help="The legacy integration gateway.", no_args_is_help=True)
 db_app = typer.Typer(help="The gateway's database.", no_args_is_help=True)
@@ -59,14 +66,21 @@ def run(
     import uvicorn
 
     from gateway.api import create_app
+    from gateway.api.serving import check_listen_address, server_config
 
-    gateway = open_gateway(config, serving=True)
-    host = host or gateway.config.http.host
-    port = port or gateway.config.http.port
+    settings = read_config(config, serving=True)
+    host = host or settings.http.host
+    port = port or settings.http.port
+    try:
+        check_listen_address(settings, host)
+    except ConfigError as exc:
+        fail(str(exc))
+    gateway = build_gateway(settings, serving=True)
     typer.echo(f"gateway listening on http://{host}:{port} (docs at /docs)")
     gateway.start()
     try:
-        uvicorn.run(create_app(gateway), host=host, port=port, log_config=None, access_log=False)
+        app = create_app(gateway)
+        uvicorn.Server(server_config(app, config=gateway.config, host=host, port=port)).run()
     finally:
         gateway.close()
 

@@ -53,7 +53,10 @@ def read_config(path: Path, *, serving: bool = False) -> GatewayConfig:
 
 def open_gateway(path: Path, *, serving: bool = False) -> Gateway:
     """The gateway built from the config at `path`; `serving` for the long-running commands."""
-    config = read_config(path, serving=serving)
+    return build_gateway(read_config(path, serving=serving), serving=serving)
+
+
+def build_gateway(config: GatewayConfig, *, serving: bool = False) -> Gateway:
     try:
         with start_up_logs(shown=serving or verbose()):
             return build(config)

@@ -17,6 +17,8 @@ from tests.delivery.legacy_sim import TOKEN, LegacySim
 from tests.http_server import serve_in_thread
 
 PLATFORM_TOKEN = "platform-secret"
+OPERATOR_TOKEN = "operator-secret"
+OPERATOR = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
 BATCH = "application/cloudevents-batch+json"
 
 
@@ -27,6 +29,7 @@ def gateway(
     monkeypatch.setenv("GL_BASE_URL", sim.base_url)
     monkeypatch.setenv("GL_TOKEN", TOKEN)
     monkeypatch.setenv("GATEWAY_PLATFORM_TOKENS", f"old-token, {PLATFORM_TOKEN}")
+    monkeypatch.setenv("GATEWAY_OPERATOR_TOKENS", OPERATOR_TOKEN)
     config = gl_config(database_url)
     writers = {"payments": {"tokens_env": "GATEWAY_PLATFORM_TOKENS", "sources": ["/platform/*"]}}
     platform = config.platform_events.model_copy(update={"writers": {
@@ -80,11 +83,11 @@ def test_the_platform_appends_a_batch_once_and_gl_receives_it(
     assert engine.run_until(lambda: engine.idle(), timeout=20)
     command = client.get(f"/commands/{uuid.uuid5(uuid.UUID(int=0), 'x')}")
     assert command.status_code == 404
-    delivered = client.get("/deliveries", params={"status": "delivered"}).json()
+    delivered = client.get("/deliveries", params={"status": "delivered"}, headers=OPERATOR).json()
     assert [d["position"] for d in delivered] == [3, 4, 5]
-    shown = client.get(f"/deliveries/{delivered[0]['id']}").json()
+    shown = client.get(f"/deliveries/{delivered[0]['id']}", headers=OPERATOR).json()
     assert shown["attempts_made"][0]["status_code"] == 201
-    (line,) = client.get("/sla").json()
+    (line,) = client.get("/sla", headers=OPERATOR).json()
     assert (line["name"], line["samples"], line["pending"]) == ("gl", 3, 0)
 
 
@@ -141,14 +144,15 @@ def test_dead_letters_are_listed_and_redriven_over_http(
     post_events(client, [deposit_event("D1")])
     engine = gateway.delivery
     assert engine is not None
-    assert engine.run_until(lambda: bool(client.get("/dlq").json()), timeout=20)
-    (dead,) = client.get("/dlq").json()
+    assert engine.run_until(lambda: bool(client.get("/dlq", headers=OPERATOR).json()), timeout=20)
+    (dead,) = client.get("/dlq", headers=OPERATOR).json()
     sim.chaos()
 
-    redriven = client.post("/dlq/redrive", json={"ids": [dead["id"]]}).json()
+    redriven = client.post("/dlq/redrive", json={"ids": [dead["id"]]}, headers=OPERATOR).json()
     assert engine.run_until(lambda: len(sim.postings()) == 1, timeout=20)
     replay = client.post("/deliveries/replay", json={"destination": "gl", "from_position": 3,
-                                                     "dry_run": True}).json()  # fmt: skip
+                                                     "dry_run": True},
+                         headers=OPERATOR).json()  # fmt: skip
 
     assert redriven == {"redriven": 1}
     assert replay["events"] == 1 and replay["dry_run"] is True

@@ -63,12 +63,12 @@ def test_uploading_the_same_file_again_answers_with_the_first_import(
     ):
         first = client.post(
             "/imports/cbs-postings", params={"name": postings_name()},
-            content=postings_file(POSTINGS),
+            content=postings_file(POSTINGS), headers={"Content-Type": "application/octet-stream"},
         )  # fmt: skip
         wait_until_finished(client, first.headers["Location"])
         again = client.post(
             "/imports/cbs-postings", params={"name": postings_name(seq=2)},
-            content=postings_file(POSTINGS),
+            content=postings_file(POSTINGS), headers={"Content-Type": "application/octet-stream"},
         )  # fmt: skip
 
     assert again.status_code == 200

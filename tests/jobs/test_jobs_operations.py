@@ -120,7 +120,7 @@ def http(gateway: Gateway) -> Iterator[httpx.Client]:
 
 
 def test_the_same_jobs_and_exports_over_http(http: httpx.Client) -> None:
-    ran = http.post("/jobs/export:stmt/run")
+    ran = http.post("/jobs/export:stmt/run", json={})
     assert ran.status_code == 200, ran.text
     assert ran.json()["outcome"] == "succeeded"
 
@@ -131,13 +131,13 @@ def test_the_same_jobs_and_exports_over_http(http: httpx.Client) -> None:
     day = datetime.strptime(last_closed(), "%Y%m%d").date().isoformat()
     manifest = http.get(f"/exports/stmt/{day}").json()
     assert manifest["file_name"] == f"STMT_{last_closed()}.TXT"
-    assert http.post(f"/exports/stmt/{day}/rerun").json()["outcome"] == "succeeded"
+    assert http.post(f"/exports/stmt/{day}/rerun", json={}).json()["outcome"] == "succeeded"
     assert [line["name"] for line in http.get("/sla").json()] == ["stmt"]
 
 
 def test_http_answers_problems_for_unknown_jobs_and_unended_days(http: httpx.Client) -> None:
-    unknown = http.post("/jobs/nope/run")
-    unended = http.post("/exports/stmt/2099-01-01/rerun")
+    unknown = http.post("/jobs/nope/run", json={})
+    unended = http.post("/exports/stmt/2099-01-01/rerun", json={})
 
     assert (unknown.status_code, unended.status_code) == (404, 422)
     assert unknown.headers["content-type"] == "application/problem+json"
