@@ -9,8 +9,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
+from gateway.api.access import OPERATOR
 from gateway.api.deps import GatewayDep
-from gateway.api.operators import OPERATOR
 from gateway.api.problems import ProblemError
 from gateway.bootstrap import Gateway
 from gateway.reconciliation.results import ReconciliationBook
