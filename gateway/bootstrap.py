@@ -27,6 +27,7 @@ from gateway.reconciliation.engine import Reconciler, ReconciliationSource
 from gateway.store.sql import SqlEventStore, open_store
 from gateway.store.wal import WalCheckpointer
 from gateway.store.writes import utc_now
+from gateway.tracing import configure_tracing
 from gateway.webhooks import WebhookInbox, webhook_sources
 from schedules import JobSpec, build_scheduler
 from schedules.exports import export_jobs
@@ -103,6 +104,7 @@ class Gateway:
 
 
 def build(config: GatewayConfig, *, migrate: bool = True) -> Gateway:
+    configure_tracing()
     url = config.database.url
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)

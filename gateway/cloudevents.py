@@ -1,6 +1,7 @@
 """Stored events rendered as CloudEvents 1.0 JSON objects for the platform's feed.
 
-Extension attributes carry the store's coordinates: `position`, `streamid`, `streamversion`.
+Extension attributes carry the store's coordinates: `position`, `streamid`, `streamversion`,
+and the trace the event belongs to (the distributed-tracing extension's `traceparent`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ def to_cloudevent(stored: StoredEvent) -> dict[str, Any]:
             body[attribute] = meta[key]
     if "source_ref" in meta:
         body["sourceref"] = meta["source_ref"]
+    if "traceparent" in meta:
+        body["traceparent"] = meta["traceparent"]
     if stored.problem is not None:
         body["gatewayproblem"] = stored.problem
         body["datacontenttype"] = "text/plain"

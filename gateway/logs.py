@@ -1,4 +1,7 @@
-"""Logging set-up: one JSON object a line when not on a terminal, plain text on one."""
+"""Logging set-up: one JSON object a line when not on a terminal, plain text on one.
+
+A line logged inside a span carries `trace_id` and `span_id` (`gateway.tracing`).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from typing import Any
 import orjson
 
 from gateway.config import LogConfig
+from gateway.tracing.setup import TraceIds
 
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 
@@ -48,6 +52,7 @@ class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
 def configure_logging(config: LogConfig) -> None:
     use_json = config.format == "json" or (config.format == "auto" and not sys.stderr.isatty())
     handler = StderrHandler()
+    handler.addFilter(TraceIds())  # each line made inside a span carries its trace_id
     handler.setFormatter(
         JsonFormatter() if use_json else logging.Formatter("%(asctime)s %(levelname)s %(message)s")
     )

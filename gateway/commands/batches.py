@@ -25,6 +25,7 @@ from gateway.domain.messages import Command, Event
 from gateway.store.port import CommandRecord
 from gateway.store.sql import SqlEventStore
 from gateway.store.writes import EncodedAppend, StoreTransaction
+from gateway.tracing import current_traceparent
 
 
 @dataclass(slots=True)
@@ -155,8 +156,11 @@ def write_batch(
     tx: StoreTransaction, decided: list[Decided], outcome: BatchOutcome, *, fingerprints: bool
 ) -> None:
     """Every event, serialised once from its model, then one command row per command."""
+    trace = current_traceparent()  # once per batch: the import chunk's span, say
     appends = [
-        EncodedAppend(stream_id, version, [encoded_event(e, env, command_id) for e in events])
+        EncodedAppend(
+            stream_id, version, [encoded_event(e, env, command_id, trace) for e in events]
+        )
         for env, command_id, stream_id, version, events in decided
         if events
     ]

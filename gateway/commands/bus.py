@@ -29,6 +29,7 @@ from gateway.errors import ConcurrencyConflict, CorruptEvent, DuplicateCommand, 
 from gateway.store.port import CommandRecord, Snapshot, StoredEvent, StreamAppend
 from gateway.store.sql import SqlEventStore
 from gateway.store.writes import StoreTransaction
+from gateway.tracing import current_traceparent
 
 log = logging.getLogger(__name__)
 LOAD_GROUP = 200
@@ -116,7 +117,8 @@ class CommandBus:
         self, tx: StoreTransaction, envelope: Envelope, version: int, events: Sequence[Event]
     ) -> CommandRecord:
         stream_id = envelope.command.stream_id()
-        new = [new_event(event, envelope) for event in events]
+        trace = None if envelope.traceparent else current_traceparent()
+        new = [new_event(event, envelope, trace) for event in events]
         first, last = tx.append([StreamAppend(stream_id, version, new)])[0] if new else (0, 0)
         record = accepted_record(envelope, first, last)
         tx.record_commands([record])

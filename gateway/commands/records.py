@@ -22,12 +22,17 @@ from gateway.store.writes import EncodedEvent, StoreTransaction
 
 @dataclass(frozen=True, slots=True)
 class Envelope:
-    """A command with where it came from: the legacy source and its own reference."""
+    """A command with where it came from: the legacy source and its own reference.
+
+    `traceparent` is the W3C trace context of the input (a webhook's span); without one,
+    its events take that of the span that writes them (an import's chunk).
+    """
 
     command: Command
     source: str | None = None
     source_ref: str | None = None
     correlation_id: str | None = None
+    traceparent: str | None = None
 
 
 def fingerprint(command: Command) -> str:
@@ -49,17 +54,20 @@ def count_rows(rows: Sequence[tuple[Any, ...]], *, events: int) -> None:
     EVENTS_APPENDED.inc(events)
 
 
-def encoded_event(event: Event, envelope: Envelope, command_id: str) -> EncodedEvent:
+def encoded_event(
+    event: Event, envelope: Envelope, command_id: str, trace: str | None = None
+) -> EncodedEvent:
     """`new_event` serialised straight from the model: the same JSON, without a dict between."""
     return EncodedEvent(
         event.type_name,
         event.__pydantic_serializer__.to_json(event),
         event.schema_version,
-        orjson.dumps(event_metadata(envelope, command_id)),
+        orjson.dumps(event_metadata(envelope, command_id, trace)),
     )
 
 
-def event_metadata(envelope: Envelope, command_id: str) -> dict[str, Any]:
+def event_metadata(envelope: Envelope, command_id: str, trace: str | None = None) -> dict[str, Any]:
+    """What an event keeps of its input; `trace` is the writing span's, if the input has none."""
     metadata: dict[str, Any] = {"command_id": command_id}
     if envelope.correlation_id:
         metadata["correlation_id"] = envelope.correlation_id
@@ -67,11 +75,14 @@ def event_metadata(envelope: Envelope, command_id: str) -> dict[str, Any]:
         metadata["source"] = envelope.source
     if envelope.source_ref:
         metadata["source_ref"] = envelope.source_ref
+    traceparent = envelope.traceparent or trace
+    if traceparent:
+        metadata["traceparent"] = traceparent
     return metadata
 
 
-def new_event(event: Event, envelope: Envelope) -> NewEvent:
-    metadata = event_metadata(envelope, str(envelope.command.command_id))
+def new_event(event: Event, envelope: Envelope, trace: str | None = None) -> NewEvent:
+    metadata = event_metadata(envelope, str(envelope.command.command_id), trace)
     return NewEvent(
         type=event.type_name,
         data=event.model_dump(mode="json"),

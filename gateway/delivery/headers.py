@@ -21,11 +21,17 @@ def attempt_headers(
     idempotency_header: str | None,
     idempotency_key: str,
     adapter_headers: Headers,
+    traceparent: str | None = None,
 ) -> Headers:
-    """The headers of one attempt, in the order they are sent; refuses CR/LF in any of them."""
+    """The headers of one attempt, in the order they are sent; refuses CR/LF in any of them.
+
+    `traceparent` is the attempt's own span in its event's trace (`gateway.tracing`).
+    """
     headers: list[tuple[str, str]] = [("Content-Type", content_type), *auth]
     if idempotency_header:
         headers.append((idempotency_header, idempotency_key))
+    if traceparent:
+        headers.append(("traceparent", traceparent))
     headers.extend(adapter_headers)
     return checked(headers)
 

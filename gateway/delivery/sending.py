@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from opentelemetry.trace import SpanKind
+
 from gateway.delivery.claims import Claimed
 from gateway.delivery.destination import Destination
 from gateway.delivery.headers import Headers, attempt_headers
@@ -15,6 +17,7 @@ from gateway.delivery.legacy import LegacyAnswer, LegacyRequest, Verdict, classi
 from gateway.delivery.origin import LegacyOrigin
 from gateway.delivery.retry import parse_retry_after
 from gateway.errors import HeaderRefused, LegacyCertificateRejected, LegacyUnavailable
+from gateway.tracing import span
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,9 +35,21 @@ class Attempted:
 async def attempt(
     destination: Destination, origin: LegacyOrigin, claimed: Claimed, clock: Callable[[], float]
 ) -> Attempted:
+    """One attempt as a span of the event's own trace (its `traceparent`), sent on with it."""
+    stored = claimed.event.metadata.get("traceparent") if claimed.event is not None else None
+    attributes = {"delivery.id": claimed.id, "delivery.attempt": claimed.attempts + 1}
+    with span(f"deliver {destination.name}", parent=stored, kind=SpanKind.CLIENT,
+              attributes=attributes) as traceparent:  # fmt: skip
+        return await _attempt(destination, origin, claimed, clock, traceparent)
+
+
+async def _attempt(
+    destination: Destination, origin: LegacyOrigin, claimed: Claimed,
+    clock: Callable[[], float], traceparent: str | None,
+) -> Attempted:  # fmt: skip
     started = clock()
     try:
-        request, headers = render(destination, claimed)
+        request, headers = render(destination, claimed, traceparent)
     except HeaderRefused as exc:
         return Attempted(Verdict.PERMANENT, started, clock(), error=str(exc))
     except Exception as exc:  # the adapter says which of its errors are worth retrying
@@ -50,7 +65,9 @@ async def attempt(
     return judged(destination, answer, started, clock())
 
 
-def render(destination: Destination, claimed: Claimed) -> tuple[LegacyRequest, Headers]:
+def render(
+    destination: Destination, claimed: Claimed, traceparent: str | None = None
+) -> tuple[LegacyRequest, Headers]:
     """The adapter's request and every header it is sent with (built in `headers.py`)."""
     assert claimed.event is not None
     request = destination.translator.translate(claimed.event)
@@ -58,6 +75,7 @@ def render(destination: Destination, claimed: Claimed) -> tuple[LegacyRequest, H
         content_type=request.content_type, auth=destination.headers,
         idempotency_header=destination.config.idempotency_header,
         idempotency_key=claimed.idempotency_key, adapter_headers=request.headers,
+        traceparent=traceparent,
     )  # fmt: skip
     return request, headers
 

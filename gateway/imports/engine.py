@@ -26,6 +26,8 @@ from gateway.imports.ports import BatchAdapter, FileRejected, RecordRejected, So
 from gateway.imports.quarantine import NewReject, Quarantine
 from gateway.store.port import CommandRecord
 from gateway.store.writes import Clock, StoreTransaction, utc_now
+from gateway.tracing import span
+from gateway.tracing.spans import Attributes
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
@@ -136,7 +138,19 @@ class ImportEngine:
         self, source: BatchSource, path: Path, record: ImportRecord, *,
         progress: Progress | None = None,
     ) -> ImportResult:  # fmt: skip
-        """Run a claimed import to its end: completed, or failed with its reason."""
+        """Run a claimed import to its end: completed, or failed with its reason.
+
+        The import is one trace: a span for the file, a child span per chunk, whose
+        `traceparent` each event of the chunk keeps.
+        """
+        attributes: Attributes = {"import.id": record.id, "import.source": source.name,
+                      "import.file": path.name}  # fmt: skip
+        with span(f"import {source.name}", attributes=attributes):
+            return self._run(source, path, record, progress)
+
+    def _run(
+        self, source: BatchSource, path: Path, record: ImportRecord, progress: Progress | None
+    ) -> ImportResult:
         try:
             with fewer_collections(), path.open("rb") as stream:
                 summary = self._check_envelope(source, stream, path.name)
@@ -217,7 +231,8 @@ class ImportEngine:
         lease = timedelta(seconds=source.config.lease_seconds)
         for chunk in self._chunks(source, stream, name, after=record.checkpoint):
             commit = partial(self._commit_chunk, import_id=record.id, chunk=chunk, lease=lease)
-            outcome = self.bus.handle_batch(chunk.envelopes, within=commit)
+            with span("import chunk", attributes={"import.records_to": chunk.last}):
+                outcome = self.bus.handle_batch(chunk.envelopes, within=commit)
             # Pass 1 already refused what needs no state; what the domain refuses here
             # (a currency that is not the account's) can still pass the limit mid-file.
             refused += len(chunk.rejects) + len(outcome.rejected)

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from gateway.domain.messages import Event, UnknownMessageType, event_class, upcast
 from gateway.errors import InvalidPayload
 from gateway.store.port import NewEvent
+from gateway.tracing import valid_traceparent
 
 TYPE = re.compile(r"^bank\.([A-Za-z]+)\.v(\d+)$")
 ID_NAMESPACE = uuid.UUID("0b7e3c1e-55a2-4f55-8d1f-0c9d4a1f2e77")
@@ -51,6 +52,11 @@ def parse(body: Any, index: int = 0) -> PlatformEvent:
     ce_id, source, subject = body["id"], body["source"], body["subject"]
     command_id = str(uuid.uuid5(ID_NAMESPACE, f"{source}\n{ce_id}"))
     metadata = {"command_id": command_id, "source": "platform", "source_ref": f"{source}#{ce_id}"}
+    # The distributed-tracing extension: the event's trace goes on with it (a malformed one
+    # is ignored, as the extension's readers may).
+    traceparent = valid_traceparent(body.get("traceparent"))
+    if traceparent is not None:
+        metadata["traceparent"] = traceparent
     data = model.model_dump(mode="json")
     new = NewEvent(model.type_name, data, model.schema_version, metadata, uuid.UUID(command_id))
     return PlatformEvent(command_id, ce_id, source, subject, model, new,

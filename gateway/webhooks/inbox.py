@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from opentelemetry.trace import SpanKind
 from prometheus_client import Counter
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -26,6 +27,7 @@ from gateway.errors import (
     UnknownSource,
 )
 from gateway.polling.status import SourceStatusBook
+from gateway.tracing import span
 from gateway.webhooks.bodies import body_kind, parse_body
 from gateway.webhooks.group_commit import GroupCommitter
 from gateway.webhooks.limits import InFlightKeys
@@ -77,11 +79,14 @@ class WebhookInbox:
         """Handle one call whose body was read; every refusal becomes the source's answer.
 
         Checking and translating run on the event loop (no I/O); only the commit leaves it.
+        The call is one span, a child of the caller's `traceparent` when it sends one.
         """
-        try:
-            reply = await self._receive(source, headers, body)
-        except InboundRefused as error:
-            return await self.refuse(source.name, error)
+        with span(f"webhook {source.name}", parent=headers.get("traceparent"),
+                  kind=SpanKind.SERVER) as traceparent:  # fmt: skip
+            try:
+                reply = await self._receive(source, headers, body, traceparent)
+            except InboundRefused as error:
+                return await self.refuse(source.name, error)
         self._count(source.name, reply.status)
         return reply
 
@@ -104,8 +109,9 @@ class WebhookInbox:
         counter.inc()
 
     async def _receive(
-        self, source: WebhookSource, headers: Mapping[str, str], body: bytes
-    ) -> WebhookReply:
+        self, source: WebhookSource, headers: Mapping[str, str], body: bytes,
+        traceparent: str | None = None,
+    ) -> WebhookReply:  # fmt: skip
         if len(body) > source.config.max_body_bytes:
             raise _too_large(source)
         assert source.authenticator is not None  # admitted
@@ -116,7 +122,8 @@ class WebhookInbox:
         key, is_idempotency_key = self._key(source, message)
         command = self._translate(source, message, command_id_for(source.name, key))
         async with self.in_flight.hold(f"{source.name}/{key}", refuse=is_idempotency_key):
-            envelope = Envelope(command, source=source.name, source_ref=key)
+            envelope = Envelope(command, source=source.name, source_ref=key,
+                                traceparent=traceparent)  # fmt: skip
             record, written = await self.committer.handle(envelope)
         # A record this very command wrote holds its fingerprint: only an older one may differ.
         if not written and record.fingerprint not in (None, fingerprint(command)):

@@ -86,3 +86,18 @@ def test_a_token_writes_only_as_the_sources_configured_for_it(
     assert (foreign.status_code, reader.status_code, cards_as_payments.status_code) == (403,) * 3
     assert "/platform/cards/visa" in foreign.json()["detail"]
     assert (cards_own.status_code, own.status_code) == (201, 201)
+
+
+def test_a_platform_events_traceparent_is_kept_and_the_feed_carries_it(
+    gateway: Gateway, client: httpx.Client
+) -> None:
+    traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    traced = {**opened(), "traceparent": traceparent}
+    malformed = {**deposit("P1"), "traceparent": "not-a-trace"}
+
+    assert post(client, traced, malformed).status_code == 201
+
+    kept = [e.metadata.get("traceparent") for e in gateway.store.read_all()]
+    assert kept == [traceparent, None]  # a malformed one is ignored, not refused
+    feed = client.get("/events", headers={"Authorization": f"Bearer {READER_TOKEN}"}).json()
+    assert [e.get("traceparent") for e in feed] == [traceparent, None]
