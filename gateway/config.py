@@ -61,6 +61,8 @@ class HttpConfig(Section):
     trusted_proxies: list[IPvAnyNetwork] = []
     # Host names the gateway answers to besides localhost and loopback addresses ("*.x" too).
     allowed_hosts: list[Annotated[str, Field(pattern=HOST_PATTERN)]] = []
+    # `POST /imports/{source}`: a larger body is refused with 413 (1 GiB by default).
+    max_upload_bytes: int = Field(default=1 << 30, ge=1)
     # Connections and requests in progress past which uvicorn answers 503 at once.
     limit_concurrency: int = Field(default=1000, ge=10)
 

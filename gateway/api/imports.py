@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import threading
-import uuid
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from gateway.api.access import OPERATOR
 from gateway.api.deps import GatewayDep
 from gateway.api.problems import ProblemError
+from gateway.api.uploads import land_upload
 from gateway.bootstrap import Gateway
 from gateway.imports.engine import BatchSource, ImportResult
 from gateway.imports.landing import LandingFolder
@@ -56,29 +57,17 @@ async def upload(
     batch = gateway.batch_sources.get(source)
     if batch is None:
         raise ProblemError(404, f"no batch source {source!r}")
-    path = await _land(request, LandingFolder(batch), name)
-    claim = gateway.imports.claim(batch, path)
+    done = batch.config.done_suffix if batch.config.completeness == "done_file" else None
+    path = await land_upload(request, folder=batch.config.landing, name=name,
+                             limit=gateway.config.http.max_upload_bytes, done_suffix=done)  # fmt: skip
+    claim = await run_in_threadpool(gateway.imports.claim, batch, path)  # hashes the file
     headers = {"Location": f"/imports/{claim.record.id}"}
     if not claim.ours:
-        LandingFolder(batch).settle(path, ImportResult(claim.record, duplicate=True))
+        result = ImportResult(claim.record, duplicate=True)
+        await run_in_threadpool(LandingFolder(batch).settle, path, result)
         return JSONResponse(_body(claim.record, duplicate=True), status_code=200, headers=headers)
     threading.Thread(target=_run, args=(gateway, batch, path, claim.record), daemon=True).start()
     return JSONResponse(_body(claim.record, duplicate=False), status_code=202, headers=headers)
-
-
-async def _land(request: Request, landing: LandingFolder, name: str) -> Path:
-    """Write the body under a temporary name, then rename it in (and mark it done)."""
-    folder = landing.config.landing
-    folder.mkdir(parents=True, exist_ok=True)
-    partial = folder / f".upload-{uuid.uuid4().hex}"
-    with partial.open("wb") as stream:
-        async for block in request.stream():
-            stream.write(block)
-    target = folder / name
-    partial.replace(target)
-    if landing.config.completeness == "done_file":
-        landing.done_marker(target).touch()
-    return target
 
 
 def _run(gateway: Gateway, batch: BatchSource, path: Path, record: ImportRecord) -> None:

@@ -30,7 +30,7 @@ from gateway.polling.status import SourceStatusBook
 from gateway.tracing import span
 from gateway.webhooks.bodies import body_kind, parse_body
 from gateway.webhooks.group_commit import GroupCommitter
-from gateway.webhooks.limits import InFlightKeys
+from gateway.webhooks.limits import InFlightKeys, RefusalNotes
 from gateway.webhooks.port import InboundMessage, WebhookReply
 from gateway.webhooks.replies import record_reply, refusal_problem
 from gateway.webhooks.sources import WebhookSource
@@ -59,16 +59,19 @@ class WebhookInbox:
         self.in_flight = InFlightKeys()
         self.committer = GroupCommitter(bus)
         self._answered: dict[tuple[str, int], Counter] = {}
+        self.notes = RefusalNotes()
 
     def admit(self, name: str, *, content_length: int | None) -> WebhookSource:
-        """The checks before the body is read: known, enabled, within its rate and size."""
+        """The checks before the body is read: known, enabled, within its size.
+
+        The rate limit is spent only once the caller is authenticated (`_receive`): strangers
+        cannot use up a legacy system's share and lock the real one out.
+        """
         source = self.sources.get(name)
         if source is None:
             raise UnknownSource(f"no webhook source {name!r} is configured")
         if source.authenticator is None:
             raise SourceDisabled(f"webhook source {name!r} is disabled: {source.disabled_reason}")
-        if source.bucket is not None:
-            source.bucket.take(name)
         if content_length is not None and content_length > source.config.max_body_bytes:
             raise _too_large(source)
         return source
@@ -96,7 +99,7 @@ class WebhookInbox:
         if source is None:
             return refusal_problem(error)
         log.info("webhook from %s refused (%d): %s", name, error.status, error.detail)
-        if error.status in RECORDED_STATUSES:
+        if error.status in RECORDED_STATUSES and self.notes.due(name, error.status):
             await run_in_threadpool(self._note_error, name, f"{error.status}: {error.detail}")
         challenge = source.authenticator.challenge if source.authenticator else None
         return source.adapter.refusal(error) or refusal_problem(error, challenge=challenge)
@@ -116,6 +119,8 @@ class WebhookInbox:
             raise _too_large(source)
         assert source.authenticator is not None  # admitted
         source.authenticator.verify(headers, body)
+        if source.bucket is not None:
+            source.bucket.take(source.name)
         kind, charset = body_kind(headers.get("content-type", ""), source.config.content_types)
         fields = parse_body(kind, body, charset=charset, default_charset=source.config.encoding)
         message = InboundMessage(source.name, fields, headers, body, kind)

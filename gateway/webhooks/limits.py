@@ -1,4 +1,4 @@
-"""Per-source protection of the webhook door: a token bucket rate limit and in-flight keys.
+"""Per-source protection of the webhook door: a rate limit, in-flight keys, refusal notes.
 
 Both live in this process: with several gateway processes each enforces its own share.
 """
@@ -41,6 +41,26 @@ class TokenBucket:
             f"source {source!r} takes {self.per_second:g} requests a second",
             retry_after=max(1, math.ceil(wait)),
         )
+
+
+class RefusalNotes:
+    """When a refusal is worth writing down: once per source and status every `every` seconds.
+
+    A flood of refused calls (a wrong secret, a stranger) then costs no database write each.
+    """
+
+    def __init__(self, *, every: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.every = every
+        self.clock = clock
+        self._last: dict[tuple[str, int], float] = {}
+
+    def due(self, source: str, status: int) -> bool:
+        now = self.clock()
+        last = self._last.get((source, status))
+        if last is not None and now - last < self.every:
+            return False
+        self._last[source, status] = now
+        return True
 
 
 class InFlightKeys:
