@@ -58,8 +58,10 @@ async def upload(
     if batch is None:
         raise ProblemError(404, f"no batch source {source!r}")
     done = batch.config.done_suffix if batch.config.completeness == "done_file" else None
-    path = await land_upload(request, folder=batch.config.landing, name=name,
-                             limit=gateway.config.http.max_upload_bytes, done_suffix=done)  # fmt: skip
+    limit = gateway.config.http.max_upload_bytes
+    path = await land_upload(
+        request, folder=batch.config.landing, name=name, limit=limit, done_suffix=done
+    )
     claim = await run_in_threadpool(gateway.imports.claim, batch, path)  # hashes the file
     headers = {"Location": f"/imports/{claim.record.id}"}
     if not claim.ours:

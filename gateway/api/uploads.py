@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import suppress
 from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
@@ -80,10 +81,8 @@ async def land_upload(
 
 
 def _mark_done(marker: Path) -> None:
-    try:
+    with suppress(FileExistsError):  # an empty marker of an earlier drop marks this file too
         os.close(exclusive_file(marker))
-    except FileExistsError:
-        pass  # an empty marker of an earlier drop: it marks this file as well
 
 
 def _taken(name: str) -> ProblemError:

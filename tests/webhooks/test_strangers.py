@@ -47,8 +47,8 @@ def test_unauthenticated_calls_spend_none_of_the_sources_rate_limit(
         assert refused.status_code == 401
 
     body = as_json(customer())
-    real = client.post("/webhooks/keyed", content=body,
-                       headers={**JSON, "x-api-key": API_KEY, "idempotency-key": "real-1"})  # fmt: skip
+    headers = {**JSON, "x-api-key": API_KEY, "idempotency-key": "real-1"}
+    real = client.post("/webhooks/keyed", content=body, headers=headers)
 
     assert real.status_code == 202, real.text
 
