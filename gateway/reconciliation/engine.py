@@ -75,6 +75,7 @@ class Reconciler:
         self.book = ReconciliationBook(store)
         self.clock = clock
         self.owner = owner or process_owner()
+        self._landings: dict[str, LandedFiles] = {}  # kept: `stable_age` compares two looks
 
     def reconcile_file(self, source: ReconciliationSource, path: Path) -> ReconciliationOutcome:
         """Reconcile `path` once; the same content again is answered from the stored result."""
@@ -95,7 +96,7 @@ class Reconciler:
 
     def reconcile_landed(self, source: ReconciliationSource) -> list[ReconciliationOutcome]:
         """Every complete file in the source's landing folder, oldest name first."""
-        landing = LandedFiles(source, clock=self.clock)
+        landing = self._landings.setdefault(source.name, LandedFiles(source, clock=self.clock))
         outcomes = []
         for path in landing.complete_files():
             outcome = self.reconcile_file(source, path)
