@@ -19,10 +19,12 @@ from tests.adapters.crm.test_crm_webhooks import crm_form, post
 from tests.http_server import serve_in_thread
 from tests.webhooks.conftest import CRM_PASSWORD, CRM_USER, sources
 
-# Label names whose values are configuration or code (sources, destinations, types, outcomes)
+# Label names whose values are configuration or code (sources, destinations, types, outcomes;
+# reconciliation's `system` is a configured ledger, `class` a difference class)
 LABELS = {"type", "status", "method", "route", "destination", "verdict", "job", "source",
           "outcome", "kind", "name", "severity", "le", "quantile", "generation", "version",
-          "implementation", "major", "minor", "patchlevel"}  # fmt: skip
+          "implementation", "major", "minor", "patchlevel",
+          "system", "class"}  # fmt: skip
 CUSTOMER = {"NAME": "Zelda Quixote-Vandermeer", "CUST_NO": "00098765",
             "ADDR1": "221B Baker Street", "POSTCODE": "NW1 6XE"}  # fmt: skip
 
