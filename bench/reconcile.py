@@ -6,6 +6,10 @@ parsed with `csv`, staged with `executemany` and the same SQL aggregate run on t
 Each side runs in a fresh child process, so its peak RSS is its own. Targets: < 30 s, <= 200 MB.
 
     .venv/bin/python bench/reconcile.py [--postings 1000000] [--accounts 100000] [--database URL]
+
+It also measures how fast ledger lines are indexed from real events and the deliveries the real
+dispatcher made of them (`--index-sample`, on SQLite): a cost paid once per posting, by the
+`ledger-lines` job as deliveries come, not by the comparison.
 """
 
 from __future__ import annotations
@@ -27,8 +31,11 @@ from peak_memory import peak_rss_kb
 
 from adapters.gl.balances import GlBalancesFile, format_cents
 from gateway.config import ReconciliationSourceConfig
+from gateway.delivery.dispatch import Subscription, dispatch
 from gateway.reconciliation.compare import FIGURES
 from gateway.reconciliation.engine import Reconciler, ReconciliationSource
+from gateway.reconciliation.lines import index_ledger_lines
+from gateway.store import NewEvent, StreamAppend
 from gateway.store.sql import SqlEventStore, open_store
 
 AS_OF = "2026-11-26T23:00:00+00:00"
@@ -160,6 +167,36 @@ def ceiling(url: str, folder: Path) -> str:
     return f"{differing}-accounts-to-explain"
 
 
+def delivered_events(url: str, postings: int, accounts: int) -> None:
+    """Real events and the deliveries the real dispatcher makes of them, with no ledger lines."""
+    store = open_store(url)
+    batch: list[StreamAppend] = []
+    for position in range(postings):
+        n, round_no = position % accounts, position // accounts
+        data = {"account_no": f"{n:012d}", "posting_ref": ref(n, round_no),
+                "amount": {"amount": f"{round_no + 1}.00", "currency": "EUR"},
+                "value_date": "2026-11-26", "narrative": "SALARY"}  # fmt: skip
+        batch.append(
+            StreamAppend(f"account-{n:012d}", round_no, [NewEvent("FundsDeposited", data, 2)])
+        )
+        if len(batch) == 2000:
+            with store.transaction() as tx:
+                tx.append(batch)
+            batch = []
+    if batch:
+        with store.transaction() as tx:
+            tx.append(batch)
+    subscription = Subscription("gl", frozenset({"FundsDeposited"}), 300.0)
+    while dispatch(store, subscription, now=time.time(), limit=5000):
+        pass
+    store.engine.dispose()
+
+
+def index(url: str, folder: Path) -> str:
+    store = open_store(url, migrate=False)
+    return f"{index_ledger_lines(store, 'gl', GlBalancesFile())}-lines"
+
+
 def child(side: str, url: str, folder: Path) -> tuple[float, float, str]:
     """Run one side in a fresh process: (seconds of work, its own peak RSS in MB, its answer)."""
     command = [sys.executable, __file__, "--side", side, "--database", url, "--folder", str(folder)]
@@ -170,7 +207,7 @@ def child(side: str, url: str, folder: Path) -> tuple[float, float, str]:
 
 def measured(side: str, url: str, folder: Path) -> None:
     started = time.perf_counter()
-    answer = (gateway if side == "gateway" else ceiling)(url, folder)
+    answer = {"gateway": gateway, "ceiling": ceiling, "index": index}[side](url, folder)
     took = time.perf_counter() - started
     print(f"{took:.3f} {peak_rss_kb()} {answer}")
 
@@ -180,7 +217,13 @@ def main() -> None:
     parser.add_argument("--postings", type=int, default=1_000_000)
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--database", default=None, help="default: SQLite in a temp folder")
-    parser.add_argument("--side", choices=["gateway", "ceiling"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--index-sample",
+        type=int,
+        default=100_000,
+        help="postings whose ledger lines are indexed from real events (0: skip)",
+    )
+    parser.add_argument("--side", choices=["gateway", "ceiling", "index"], help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.side:
@@ -203,6 +246,13 @@ def main() -> None:
     took, rss, answer = child("gateway", url, folder)
     print(f"gateway: Reconciler.reconcile_file           {took:6.1f} s, peak RSS {rss:4.0f} MB "
           f"({answer}): {top / took:.2f}x the ceiling")  # fmt: skip
+    if args.index_sample:
+        sample = f"sqlite:///{folder}/index.db"
+        delivered_events(sample, args.index_sample, min(args.accounts, args.index_sample))
+        took, rss, answer = child("index", sample, folder)
+        print(f"ledger lines indexed from real events (kept current by a job): "
+              f"{args.index_sample / took:,.0f} lines/s ({took:.1f} s, {answer}, peak RSS "
+              f"{rss:.0f} MB)")  # fmt: skip
 
 
 if __name__ == "__main__":

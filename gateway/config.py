@@ -216,6 +216,9 @@ class ReconciliationSourceConfig(LandedFilesConfig):
     kind: Literal["reconciliation"]
     destination: str = Field(description="the destination whose deliveries the file describes")
     system: str | None = Field(default=None, description="label in results; default: destination")
+    index_every_seconds: int = Field(
+        default=60, ge=1, description="how often new deliveries get their ledger lines"
+    )
 
     @property
     def system_name(self) -> str:

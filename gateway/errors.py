@@ -218,10 +218,6 @@ class BalancesFileRefused(ReconciliationError):
         self.line = line
 
 
-class UnknownReconciliation(ReconciliationError):
-    """No reconciliation is stored for that system and day."""
-
-
 class BrokerError(GatewayError):
     """The platform's message broker could not do what was asked."""
 

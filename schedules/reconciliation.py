@@ -1,4 +1,5 @@
-"""Reconciliation jobs: compare each landed balances file, and check it arrived on time."""
+"""Reconciliation jobs: keep ledger lines current, compare each landed balances file, and check
+it arrived on time."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from functools import partial
 
 from apscheduler.triggers.cron import CronTrigger
 
+from gateway.config import ScheduleConfig
 from gateway.imports.arrival import check_arrival
 from gateway.reconciliation.engine import Reconciler, ReconciliationSource
+from gateway.reconciliation.lines import index_ledger_lines
 from schedules.scheduler import JobSpec, trigger_for
 
 
@@ -20,6 +23,10 @@ def reconciliation_jobs(
     jobs = []
     for name, source in sources.items():
         config = source.config
+        # Lines of new deliveries as they come, so a file's comparison finds little left to do.
+        every = ScheduleConfig(every_seconds=config.index_every_seconds)
+        index = partial(index_ledger_lines, reconciler.store, config.destination, source.adapter)
+        jobs.append(JobSpec(f"ledger-lines:{name}", trigger_for(every), index))
         if config.schedule is not None:
             scan = partial(reconciler.reconcile_landed, source)
             jobs.append(JobSpec(f"reconcile:{name}", trigger_for(config.schedule), scan))

@@ -47,7 +47,7 @@ def reconcile(
         if file is not None:
             if not file.is_file():
                 usage_error(f"{file} is not a file")
-            outcomes = [reconciler.reconcile_file(source, file)]
+            outcomes = [reconciler.reconcile_path(source, file)]
         else:
             outcomes = reconciler.reconcile_landed(source)
             if not outcomes:

@@ -96,14 +96,20 @@ class Reconciler:
 
     def reconcile_landed(self, source: ReconciliationSource) -> list[ReconciliationOutcome]:
         """Every complete file in the source's landing folder, oldest name first."""
-        landing = self._landings.setdefault(source.name, LandedFiles(source, clock=self.clock))
-        outcomes = []
-        for path in landing.complete_files():
-            outcome = self.reconcile_file(source, path)
-            if outcome.status != "running":
-                landing.settle(path, outcome.as_import)
-            outcomes.append(outcome)
-        return outcomes
+        landing = self._landing(source)
+        return [self.reconcile_path(source, path) for path in landing.complete_files()]
+
+    def reconcile_path(self, source: ReconciliationSource, path: Path) -> ReconciliationOutcome:
+        """Reconcile `path`; a file of the landing folder then moves to archive or error."""
+        outcome = self.reconcile_file(source, path)
+        landing = self._landing(source)
+        in_landing = path.resolve().parent == source.config.landing.resolve()
+        if in_landing and outcome.status != "running":  # another process is comparing it
+            landing.settle(path, outcome.as_import)
+        return outcome
+
+    def _landing(self, source: ReconciliationSource) -> LandedFiles:
+        return self._landings.setdefault(source.name, LandedFiles(source, clock=self.clock))
 
     def _earlier(self, record: ImportRecord) -> ReconciliationOutcome:
         if record.status == "running":

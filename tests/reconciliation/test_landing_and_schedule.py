@@ -38,8 +38,10 @@ def test_the_source_gets_a_scan_job_and_an_arrival_job(ledger: Ledger, tmp_path:
 
     jobs = reconciliation_jobs(reconciler, sources, clock=lambda: DUE)
 
-    assert [job.name for job in jobs] == ["reconcile:gl-balances", "arrival:gl-balances"]
-    arrival = jobs[1].run
+    assert [job.name for job in jobs] == [
+        "ledger-lines:gl-balances", "reconcile:gl-balances", "arrival:gl-balances"
+    ]  # fmt: skip
+    arrival = jobs[2].run
     assert arrival() is True  # no file by 02:00: a breach, recorded once
     assert arrival() is False
     rows = ledger.store.fetch("SELECT kind, name, subject FROM sla_breaches")
@@ -51,8 +53,9 @@ def test_a_file_claimed_before_its_due_time_is_no_breach(ledger: Ledger, tmp_pat
     sources = reconciliation_sources(parse_config(settings))
     write_balances_file(ledger.landing, DUE.date(), [])
     reconciler.clock = lambda: DUE.replace(hour=1)
-    (scan, arrival) = reconciliation_jobs(reconciler, sources, clock=lambda: DUE)
+    (index, scan, arrival) = reconciliation_jobs(reconciler, sources, clock=lambda: DUE)
 
+    assert index.run() == 0  # no delivery yet
     outcomes = scan.run()
     assert isinstance(outcomes, list) and [o.status for o in outcomes] == ["agrees"]
     assert arrival.run() is False
