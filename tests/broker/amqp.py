@@ -36,27 +36,36 @@ def bind_queue(url: str, exchange: str, queue: str, key: str = "#") -> None:
     asyncio.run(bind())
 
 
-def drain(url: str, queue: str, *, expect: int = 0, timeout: float = 30.0) -> list[Seen]:
-    """Every message in `queue` (waiting up to `timeout` for at least `expect` of them)."""
+def drain(url: str, queue: str, *, expect: int = 0, timeout: float = 30.0,
+          settle: float = 0.3) -> list[Seen]:  # fmt: skip
+    """Every message in `queue`: at least `expect` (waiting up to `timeout`), then any more
+    arriving within `settle` seconds of the last."""
 
     async def read() -> list[Seen]:
         seen: list[Seen] = []
         deadline = time.monotonic() + timeout
         async with await aio_pika.connect(url) as connection:
             channel = await connection.channel()
+            await channel.set_qos(prefetch_count=2000)
             declared = await channel.declare_queue(queue, passive=True)
-            while True:
-                message = await declared.get(fail=False, no_ack=True)
-                if message is None:
-                    if len(seen) >= expect or time.monotonic() > deadline:
+            async with declared.iterator(no_ack=True) as messages:
+                while True:
+                    wait = settle if len(seen) >= expect else deadline - time.monotonic()
+                    if wait <= 0:
                         return seen
-                    await asyncio.sleep(0.05)
-                    continue
-                seen.append(Seen(message.routing_key or "", message.message_id, message.type,
-                                 message.content_type, message.delivery_mode, message.timestamp,
-                                 dict(message.headers or {}), message.body))  # fmt: skip
+                    try:
+                        message = await asyncio.wait_for(messages.__anext__(), wait)
+                    except TimeoutError:
+                        return seen
+                    seen.append(_seen(message))
 
     return asyncio.run(read())
+
+
+def _seen(message: Any) -> Seen:
+    return Seen(message.routing_key or "", message.message_id, message.type,
+                message.content_type, message.delivery_mode, message.timestamp,
+                dict(message.headers or {}), message.body)  # fmt: skip
 
 
 def publish(url: str, exchange: str, messages: list[tuple[str, bytes]]) -> None:
