@@ -14,7 +14,7 @@ HTTP_LATENCY = Histogram(
     ["method", "route", "status"],
 )
 BROKER_LAG_EVENTS = Gauge(
-    "gateway_broker_lag_events", "Stored events the broker has not confirmed yet", ["exchange"]
+    "gateway_broker_lag_events", "Stored events the platform's broker has not confirmed yet"
 )
 BROKER_PUBLISHED = Counter(
     "gateway_broker_published_total", "Events published to the broker and confirmed"

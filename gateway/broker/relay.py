@@ -158,6 +158,6 @@ class BrokerRelay:
         try:
             if position is None:
                 position = self.positions.read(self.name)
-            BROKER_LAG_EVENTS.labels(self.name).set(max(0, self.store.head_position() - position))
+            BROKER_LAG_EVENTS.set(max(0, self.store.head_position() - position))
         except StoreError:
             pass

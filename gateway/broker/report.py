@@ -20,7 +20,7 @@ def lease_job(name: str) -> str:
 
 def relay_status(store: SqlEventStore, name: str) -> RelayStatus:
     status = PublishedPositions(store).status(name, lease_job=lease_job(name))
-    BROKER_LAG_EVENTS.labels(name).set(status.lag_events)
+    BROKER_LAG_EVENTS.set(status.lag_events)
     return status
 
 
