@@ -118,6 +118,10 @@ class LandedFilesConfig(SourceBase):
     min_age_seconds: int = Field(default=60, ge=0, description="for completeness: stable_age")
     archive: Path | None = Field(default=None, description="default: var/archive/<source>")
     error: Path | None = Field(default=None, description="default: var/error/<source>")
+    staging: Path | None = Field(
+        default=None,
+        description="the gateway's copies being imported; default var/staging/<source>",
+    )
     lease_seconds: int = Field(default=120, ge=1)
     schedule: ScheduleConfig | None = None
     expected_by: time | None = Field(default=None, description="local time the file is due")

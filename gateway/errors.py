@@ -224,3 +224,19 @@ class BrokerError(GatewayError):
 
 class BrokerUnavailable(BrokerError):
     """The broker could not be reached or dropped the connection: wait, then reconnect."""
+
+
+class LeaseLost(StoreError):
+    """An import's lease was taken over by another process: this one must stop writing."""
+
+    def __init__(self, import_id: int, owner: str) -> None:
+        super().__init__(f"import {import_id} is no longer leased to {owner}")
+        self.import_id = import_id
+
+
+class LandingRefused(GatewayError):
+    """A landed file is not a regular file inside its landing folder (a link, say): not read."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.reason = reason

@@ -33,14 +33,17 @@ class SourceLine:
 
 
 def source_lines(gateway: Gateway) -> list[SourceLine]:
-    """Every source in `config.yaml`, in its order; a webhook's success is its last command."""
+    """Every source in `config.yaml`, in its order; a webhook's success is its last command,
+    a batch source's its last completed import."""
     book = gateway.source_status
     known = book.read_all()
     lines: list[SourceLine] = []
     for name, source in gateway.config.sources.items():
         status = known.get(name)
         success = status.last_success_at if status else None
-        if source.kind != "poll":
+        if source.kind == "batch":
+            success = gateway.imports.ledger.last_completed_at(name)
+        elif source.kind != "poll":
             success = book.last_command_at(name)
         error = (
             f"{status.last_error_at} {status.last_error}" if status and status.last_error else None

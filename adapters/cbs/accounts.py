@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from datetime import date
-from typing import Any, BinaryIO
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -28,7 +28,13 @@ from gateway.domain.account_lifecycle import (
 )
 from gateway.domain.messages import Command
 from gateway.errors import ConfigError
-from gateway.imports.ports import FileRejected, RecordProblem, RecordRejected, SourceRecord
+from gateway.imports.ports import (
+    ByteStream,
+    FileRejected,
+    RecordProblem,
+    RecordRejected,
+    SourceRecord,
+)
 
 ACCOUNT = "account"
 """Where a row's validated `AccountRow` sits in `SourceRecord.values`."""
@@ -88,7 +94,7 @@ class AccountsAdapter:
         self.source = source
         self.layout = DelimitedLayout(ACCOUNTS_COLUMNS, encoding=encoding, separator=";")
 
-    def read(self, stream: BinaryIO) -> Iterator[SourceRecord]:
+    def read(self, stream: ByteStream) -> Iterator[SourceRecord]:
         try:
             for row in read_rows(stream, self.layout):
                 yield self._validated(row)
@@ -106,9 +112,6 @@ class AccountsAdapter:
 
     def envelope_check(self, file_name: str) -> AccountsEnvelope:
         return AccountsEnvelope(file_name)
-
-    def required_stream(self, record: SourceRecord) -> str | None:
-        return None  # a row may open its account
 
     def translate(self, record: SourceRecord, *, file_name: str) -> list[Envelope]:
         row = record.values.get(ACCOUNT)

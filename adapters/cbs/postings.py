@@ -6,7 +6,7 @@ DEP, WDL, FEE and INT post money; REV reverses the posting its REVERSES-REF name
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, BinaryIO
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -17,6 +17,7 @@ from adapters.cbs.records import PostingRecord, PostingsHeader, PostingsTrailer,
 from adapters.cbs.settings import DEFAULT_ENCODINGS, PostingsOptions, encoding_of, read_options
 from adapters.formats import (
     DecodedRecord,
+    FileError,
     Framing,
     LayoutError,
     Packed,
@@ -27,7 +28,6 @@ from adapters.formats import (
 )
 from gateway.commands import Envelope
 from gateway.config import BatchSourceConfig
-from gateway.domain.account_messages import account_stream_id
 from gateway.domain.messages import Command
 from gateway.domain.money import Money
 from gateway.domain.postings import (
@@ -39,7 +39,14 @@ from gateway.domain.postings import (
     WithdrawFunds,
 )
 from gateway.errors import ConfigError
-from gateway.imports.ports import RecordKind, RecordProblem, RecordRejected, SourceRecord
+from gateway.imports.ports import (
+    ByteStream,
+    FileRejected,
+    RecordKind,
+    RecordProblem,
+    RecordRejected,
+    SourceRecord,
+)
 
 POSTING = "posting"
 """Where a detail's validated `PostingRecord` sits in `SourceRecord.values`."""
@@ -98,22 +105,21 @@ class PostingsAdapter:
         }
         self._amount = self.layout.layout_for("D").field(AMOUNT)
 
-    def read(self, stream: BinaryIO) -> Iterator[SourceRecord]:
-        for item in read_records(stream, self.layout, framing=self.framing):
-            if isinstance(item, DecodedRecord):
-                yield self._validated(item)
-            elif item.raw:  # an empty line in a text-mode drop holds no record
-                yield self._undecodable(item)
+    def read(self, stream: ByteStream) -> Iterator[SourceRecord]:
+        try:
+            for item in read_records(stream, self.layout, framing=self.framing):
+                if isinstance(item, DecodedRecord):
+                    yield self._validated(item)
+                elif item.raw:  # an empty line in a text-mode drop holds no record
+                    yield self._undecodable(item)
+        except FileError as exc:  # a line-mode file without line ends: nothing is a record
+            raise FileRejected(exc.reason, record=exc.line_number) from None
 
     def name_key(self, file_name: str) -> str:
         return ""  # TXN-REF is each posting's identity: a renamed copy is the same file
 
     def envelope_check(self, file_name: str) -> PostingsEnvelope:
         return PostingsEnvelope(file_name, detail_key=self._detail_key)
-
-    def required_stream(self, record: SourceRecord) -> str | None:
-        posting = record.values.get(POSTING)
-        return account_stream_id(posting.account_no) if posting is not None else None
 
     def translate(self, record: SourceRecord, *, file_name: str) -> list[Envelope]:
         posting = record.values.get(POSTING)

@@ -17,6 +17,7 @@ from gateway.api.problems import ProblemError
 from gateway.api.waiting import wait_for_change
 from gateway.cloudevents import to_cloudevent
 from gateway.delivery.operations import deliveries_for_positions
+from gateway.imports.claims import imported_command
 from gateway.store.sql import SqlEventStore
 
 router = APIRouter(tags=["commands"], dependencies=READERS)
@@ -52,7 +53,7 @@ async def read_command(
 
 def command_status(store: SqlEventStore, command_id: str) -> bytes | None:
     """The command's record and events as JSON, or None while it is unknown."""
-    record = store.get_command(command_id)
+    record = store.get_command(command_id) or imported_command(store, command_id)
     if record is None:
         return None
     events = []

@@ -28,6 +28,7 @@ from gateway.cli.output import (
     show_rows,
     usage_error,
 )
+from gateway.errors import LandingRefused
 from gateway.imports.engine import BatchSource, ImportResult
 from gateway.imports.engine import Progress as ProgressCallback
 from gateway.imports.landing import LandingFolder, import_landed
@@ -75,7 +76,10 @@ def _import_one(
 ) -> ImportResult:  # fmt: skip
     if not path.is_file():
         usage_error(f"{path} is not a file")
-    result = gateway.imports.import_file(batch, path, progress=progress)
+    try:
+        result = gateway.imports.import_file(batch, path, progress=progress)
+    except LandingRefused as refused:
+        usage_error(str(refused))
     in_landing = path.resolve().parent == batch.config.landing.resolve()
     if in_landing and result.record.status != "running":  # another process is importing it
         landing.settle(path, result)
@@ -155,6 +159,33 @@ def imports_show(
     if record is None:
         fail(f"no import {import_id}")
     show_record(asdict(record), as_json=as_json)
+
+
+@imports_app.command("retry")
+def imports_retry(import_id: int, config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Import a failed import's file again (from the error folder), once its cause is fixed."""
+    gateway = open_gateway(config)
+    try:
+        failed = gateway.imports.ledger.get(import_id)
+        if failed is None or failed.status != "failed":
+            state = f"is {failed.status}" if failed else "does not exist"
+            fail(f"import {import_id} {state}; only a failed one is retried")
+        again = gateway.imports.ledger.find(failed.source, failed.sha256)
+        if again is not None:
+            fail(f"import {import_id} was run again as import {again.id} ({again.status})")
+        batch = _source(gateway, failed.source)
+        landing = LandingFolder(batch)
+        path = landing.error / f"{failed.id:06d}-{failed.file_name}"
+        if not path.is_file():
+            fail(f"{path} is no longer there to import again")
+        result = gateway.imports.import_file(batch, path, name=failed.file_name)
+        if result.record.status != "running":
+            landing.settle(path, result, name=failed.file_name)
+        say(_summary(result))
+        if result.record.status == "failed":
+            raise typer.Exit(FAILED)
+    finally:
+        gateway.close()
 
 
 @rejects_app.command("list")

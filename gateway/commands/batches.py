@@ -38,6 +38,8 @@ class BatchOutcome:
 
     already_recorded: list[str] = field(default_factory=list)
     events: int = 0
+    first_position: int | None = None  # the span of positions the batch appended
+    last_position: int | None = None
     accepted_rows: list[tuple[Any, ...]] = field(default_factory=list)
     rejected: list[CommandRecord] = field(default_factory=list)
 
@@ -80,14 +82,18 @@ def attempt_batch(
     within: Callable[[StoreTransaction, BatchOutcome], None] | None,
     fresh: bool,
     fingerprints: bool = False,
+    record_commands: bool = True,
 ) -> BatchOutcome:
     """One try at the batch (`CommandBus.handle_batch` retries it after a conflict)."""
     outcome = BatchOutcome()
-    pending = new_commands(bus.store, envelopes, outcome)
+    if record_commands:
+        pending = new_commands(bus.store, envelopes, outcome)
+    else:
+        pending = [(e, str(e.command.command_id), e.command.stream_id()) for e in envelopes]
     working = working_states(bus, pending, fresh=fresh)
     decided = decide_batch(pending, working, outcome)
     with bus.store.transaction() as tx:
-        write_batch(tx, decided, outcome, fingerprints=fingerprints)
+        write_batch(tx, decided, outcome, fingerprints=fingerprints, records=record_commands)
         if within is not None:
             within(tx, outcome)
     for stream_id, (decider, loaded, state) in working.items():
@@ -153,9 +159,10 @@ def decide_batch(pending: list[Pending], working: Working, outcome: BatchOutcome
 
 
 def write_batch(
-    tx: StoreTransaction, decided: list[Decided], outcome: BatchOutcome, *, fingerprints: bool
-) -> None:
-    """Every event, serialised once from its model, then one command row per command."""
+    tx: StoreTransaction, decided: list[Decided], outcome: BatchOutcome, *, fingerprints: bool,
+    records: bool = True,
+) -> None:  # fmt: skip
+    """Every event, serialised once from its model, then (with `records`) a row per command."""
     trace = current_traceparent()  # once per batch: the import chunk's span, say
     appends = [
         EncodedAppend(
@@ -164,7 +171,10 @@ def write_batch(
         for env, command_id, stream_id, version, events in decided
         if events
     ]
-    spans = iter(tx.append_encoded(appends))
+    all_spans = tx.append_encoded(appends)
+    if all_spans:
+        outcome.first_position, outcome.last_position = all_spans[0][0], all_spans[-1][1]
+    spans = iter(all_spans)
     at = tx.recorded_at
     for envelope, command_id, stream_id, _, events in decided:
         first, last = next(spans) if events else (None, None)
@@ -175,5 +185,6 @@ def write_batch(
              fingerprint(command) if fingerprints else None, at)
         )  # fmt: skip
         outcome.events += len(events)
-    tx.record_command_rows(outcome.accepted_rows)
-    tx.record_commands(outcome.rejected)
+    if records:
+        tx.record_command_rows(outcome.accepted_rows)
+        tx.record_commands(outcome.rejected)

@@ -132,18 +132,22 @@ class CommandBus:
         *,
         within: Callable[[StoreTransaction, BatchOutcome], None] | None = None,
         fingerprints: bool = False,
+        record_commands: bool = True,
     ) -> BatchOutcome:
         """Decide every new command and commit all their events and records in one transaction.
 
         `within` writes the caller's own rows (rejects, checkpoints) in that same transaction.
         Commands already recorded are skipped and listed in `already_recorded`. `fingerprints`
         records each accepted command's fingerprint, for callers whose ids may be reused.
+        Without `record_commands` no command row is read or written: the caller keeps its
+        commands' identities itself (a file import claims them, `gateway.imports.claims`).
         """
         for attempt in range(self.max_attempts):
             try:
                 return attempt_batch(
-                    self, envelopes, within=within, fresh=attempt > 0, fingerprints=fingerprints
-                )
+                    self, envelopes, within=within, fresh=attempt > 0, fingerprints=fingerprints,
+                    record_commands=record_commands,
+                )  # fmt: skip
             except (ConcurrencyConflict, DuplicateCommand) as exc:
                 log.info("batch of %d commands raced another writer: %s", len(envelopes), exc)
                 self.cache.forget(e.command.stream_id() for e in envelopes)

@@ -56,6 +56,8 @@ from gateway.domain.postings import (
     PostingCommand,
     PostingReversed,
     ReversePosting,
+    admit_posting,
+    admit_reversal,
     apply_posting,
     apply_reversal,
     decide_posting,
@@ -64,6 +66,7 @@ from gateway.domain.postings import (
 
 __all__ = [
     "SNAPSHOT_VERSION",
+    "admit",
     "decide",
     "evolve",
     "initial_state",
@@ -110,6 +113,18 @@ def decide(state: AccountState | None, command: Command) -> list[Event]:
         case CloseAccount():
             return decide_close(account, command)
     raise TypeError(f"the account decider does not handle {type(command).__name__}")
+
+
+def admit(state: AccountState | None, command: Command) -> None:
+    """Raise what the account's standing alone refuses: unknown, closed, frozen, currency.
+
+    None of that changes within a postings file, so a file import asks it of every posting
+    before applying any; `decide` refuses the same postings for the same reasons.
+    """
+    if isinstance(command, PostingCommand):
+        admit_posting(_opened(state, command), command)
+    elif isinstance(command, ReversePosting):
+        admit_reversal(_opened(state, command), command)
 
 
 def _opened(state: AccountState | None, command: AccountCommand) -> AccountState:

@@ -41,6 +41,12 @@ class Decider(Generic[S]):
     snapshot_version: int
     weight: Callable[[S], int] = lambda state: 0
     """How many items (postings, holds, ...) a state holds, for the bounds of a state cache."""
+    admit: Callable[[S, Command], None] = lambda state, command: None
+    """Raise the `DomainRejection` the stream's standing alone (not its history) makes certain.
+
+    A file import asks this of every record before it applies any (pass 1), so the refusals
+    that decide its reject limit are known before its first commit: `decide` would refuse the
+    same command for the same reason, whatever else the file holds."""
 
     def stream_id(self, command: Command) -> str:
         return command.stream_id()
@@ -77,6 +83,7 @@ ACCOUNTS: Decider[AccountState | None] = Decider(
     restore=accounts.restore,
     snapshot_version=accounts.SNAPSHOT_VERSION,
     weight=accounts.weight,
+    admit=accounts.admit,
 )
 
 DECIDERS: tuple[Decider[Any], ...] = (CUSTOMERS, ACCOUNTS)

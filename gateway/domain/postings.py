@@ -152,20 +152,28 @@ class ReversePosting(AccountCommand):
 
 
 def decide_posting(state: AccountState, command: PostingCommand) -> list[Event]:
-    """Post unless the account is closed, or frozen for a withdrawal.
-
-    A frozen account stops the customer's money leaving (withdrawals, new holds) but still takes
-    deposits, interest, the bank's own fees and reversals: those correct or add, never spend.
-    """
+    """Post unless the account's standing refuses it (`admit_posting`)."""
     known = state.postings.get(command.posting_ref)
     if known is not None:
         return _repeated(state, known, command)
+    admit_posting(state, command)
+    balance_after = state.balance + signed(command.kind, command.amount.amount)
+    return [command.recorded(balance_after=balance_after)]
+
+
+def admit_posting(state: AccountState, command: PostingCommand) -> None:
+    """Refuse a posting to a closed account, in another currency, or out of a frozen one.
+
+    A frozen account stops the customer's money leaving (withdrawals, new holds) but still takes
+    deposits, interest, the bank's own fees and reversals: those correct or add, never spend.
+    A posting the account knows already is a repeat, for `decide_posting` to answer.
+    """
+    if command.posting_ref in state.postings:
+        return
     refuse_when_closed(state, "post to")
     refuse_unless_payable(state, command.amount)
     if command.kind is PostingKind.WITHDRAWAL:
         refuse_when_frozen(state, "withdraw from")
-    balance_after = state.balance + signed(command.kind, command.amount.amount)
-    return [command.recorded(balance_after=balance_after)]
 
 
 def _repeated(state: AccountState, known: PostingRecord, command: PostingCommand) -> list[Event]:
@@ -186,13 +194,7 @@ def decide_reversal(state: AccountState, command: ReversePosting) -> list[Event]
         if known.kind is PostingKind.REVERSAL and known.reverses_ref == command.reverses_ref:
             return []
         raise _ref_conflict(command.posting_ref)
-    refuse_when_closed(state, "reverse a posting on")
-    if command.currency is not None and command.currency != state.currency:
-        raise DomainRejection(
-            RejectionCode.CURRENCY_MISMATCH,
-            f"a reversal in {command.currency} on account {state.account_no} kept in "
-            f"{state.currency}",
-        )
+    admit_reversal(state, command)
     target = _reversible(state, command.reverses_ref)
     return [
         PostingReversed(
@@ -205,6 +207,22 @@ def decide_reversal(state: AccountState, command: ReversePosting) -> list[Event]
             narrative=command.narrative,
         )
     ]
+
+
+def admit_reversal(state: AccountState, command: ReversePosting) -> None:
+    """Refuse a reversal on a closed account, or stated in another currency.
+
+    Whether its target exists is history (the same file may post it first): `decide_reversal`.
+    """
+    if command.posting_ref in state.postings:
+        return
+    refuse_when_closed(state, "reverse a posting on")
+    if command.currency is not None and command.currency != state.currency:
+        raise DomainRejection(
+            RejectionCode.CURRENCY_MISMATCH,
+            f"a reversal in {command.currency} on account {state.account_no} kept in "
+            f"{state.currency}",
+        )
 
 
 def _reversible(state: AccountState, posting_ref: str) -> PostingRecord:

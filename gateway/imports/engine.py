@@ -1,12 +1,12 @@
-"""The import engine: claim a complete file, check its envelope, apply its records in chunks.
+"""The import engine: read a complete file once, claim it, check it whole, apply it in chunks.
 
-Each chunk's events, command records, rejects and checkpoint commit in one transaction, so a
-crashed import resumes where it stopped, with nothing lost and nothing applied twice.
+One read feeds the digest, pass 1 and the gateway's own copy, which pass 2 applies. Every
+refusal that decides the reject limit is known before the first chunk commits; each chunk's
+events, rejects, chunk span and checkpoint commit together, fenced by the import's lease.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import socket
@@ -20,10 +20,14 @@ from typing import BinaryIO
 
 from gateway.commands import BatchOutcome, CommandBus, Envelope
 from gateway.config import BatchSourceConfig, parse_reject_limit
+from gateway.errors import LeaseLost
+from gateway.imports.checking import CheckedFile, FileCheck, Refusal
+from gateway.imports.claims import ClaimOutcome, RecordClaims, slot
 from gateway.imports.collector import fewer_collections
 from gateway.imports.ledger import Claim, ImportLedger, ImportRecord
 from gateway.imports.ports import BatchAdapter, FileRejected, RecordRejected, SourceRecord
 from gateway.imports.quarantine import NewReject, Quarantine
+from gateway.imports.staging import StagedFile, StagingRead, digest_of
 from gateway.store.port import CommandRecord
 from gateway.store.writes import Clock, StoreTransaction, utc_now
 from gateway.tracing import span
@@ -31,7 +35,6 @@ from gateway.tracing.spans import Attributes
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
-STREAM_CHECK_BATCH = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +49,11 @@ class BatchSource:
         value, percent = parse_reject_limit(self.config.reject_limit)
         return int(records * value / 100) if percent else int(value)
 
+    @property
+    def staging(self) -> Path:
+        """The gateway's own folder for the copies it applies (no legacy system writes it)."""
+        return self.config.staging or Path("var/staging") / self.name
+
 
 @dataclass(frozen=True, slots=True)
 class ImportResult:
@@ -59,15 +67,6 @@ class ImportFailed(Exception):
     """The file as a whole is refused; nothing of it is applied."""
 
 
-@dataclass(slots=True)
-class EnvelopeSummary:
-    """What pass 1 learnt: how many detail records, and which of them will be refused."""
-
-    records: int = 0
-    refused: int = 0
-    first_refusals: list[str] | None = None
-
-
 @dataclass(frozen=True, slots=True)
 class Chunk:
     """Records of pass 2 handled in one transaction, up to and including record `last`."""
@@ -75,6 +74,7 @@ class Chunk:
     envelopes: list[Envelope]
     origins: list[SourceRecord]  # the record each envelope came from, by index
     rejects: list[NewReject]
+    applied_before: int  # commands skipped: another import applied them
     last: int
 
     def refused_by_domain(self, rejected: list[CommandRecord]) -> list[NewReject]:
@@ -88,22 +88,10 @@ class Chunk:
         return [
             NewReject(
                 origin[r.command_id].number, origin[r.command_id].raw, r.code or "rejected",
-                r.reason or "", None, r.command_id,
+                r.reason or "", None, r.command_id, r.type,
             )
             for r in rejected
         ]  # fmt: skip
-
-
-def file_digest(path: Path, *, name_key: str = "") -> tuple[str, int]:
-    """SHA-256 of the content (then of the adapter's `name_key`, when it has one), and size."""
-    digest, size = hashlib.sha256(), 0
-    with path.open("rb") as stream:
-        while block := stream.read(1 << 20):
-            digest.update(block)
-            size += len(block)
-    if name_key:
-        digest.update(b"\x00name:" + name_key.encode())
-    return digest.hexdigest(), size
 
 
 def process_owner() -> str:
@@ -118,55 +106,49 @@ class ImportEngine:
         self.store = bus.store
         self.ledger = ImportLedger(bus.store)
         self.quarantine = Quarantine(bus.store)
+        self.claims = RecordClaims(bus.store)
         self.clock = clock
         self.owner = owner or process_owner()
 
     def import_file(
-        self, source: BatchSource, path: Path, *, progress: Progress | None = None
-    ) -> ImportResult:
-        """Import `path` once; the same content again (any name) is reported as a duplicate."""
-        claim = self.claim(source, path)
+        self, source: BatchSource, path: Path, *, name: str | None = None,
+        progress: Progress | None = None,
+    ) -> ImportResult:  # fmt: skip
+        """Import `path` once; the same content again (any name) is reported as a duplicate.
+
+        `name` is the file's legacy name when it lies under another (a retry from the error
+        folder). Content whose imports all failed is imported again.
+        """
+        name = name or path.name
+        running = self.ledger.running_elsewhere(source.name, name, self.owner, self.clock())
+        if running is not None:
+            return ImportResult(running)
+        staged, checked, refused = self._read(source, path, name)
+        claim = self._claim(source, name, staged.sha256, staged.size)
         if not claim.ours:
+            staged.discard()
+            checked.close()
             return ImportResult(claim.record, duplicate=claim.record.status != "running")
-        return self.run(source, path, claim.record, progress=progress)
+        return self._run(source, staged, claim.record, checked, refused, progress)
 
     def claim(self, source: BatchSource, path: Path) -> Claim:
-        sha256, size = file_digest(path, name_key=source.adapter.name_key(path.name))
+        """Claim a file's content before importing it (`run`), as an upload does."""
+        sha256, size = digest_of(path, name_key=source.adapter.name_key(path.name))
         return self._claim(source, path.name, sha256, size)
 
     def run(
         self, source: BatchSource, path: Path, record: ImportRecord, *,
         progress: Progress | None = None,
     ) -> ImportResult:  # fmt: skip
-        """Run a claimed import to its end: completed, or failed with its reason.
-
-        The import is one trace: a span for the file, a child span per chunk, whose
-        `traceparent` each event of the chunk keeps.
-        """
-        attributes: Attributes = {"import.id": record.id, "import.source": source.name,
-                      "import.file": path.name}  # fmt: skip
-        with span(f"import {source.name}", attributes=attributes):
-            return self._run(source, path, record, progress)
-
-    def _run(
-        self, source: BatchSource, path: Path, record: ImportRecord, progress: Progress | None
-    ) -> ImportResult:
-        try:
-            with fewer_collections(), path.open("rb") as stream:
-                summary = self._check_envelope(source, stream, path.name)
-            self.ledger.set_records(record.id, summary.records)
-            self._enforce_limit(source, summary.refused, summary.records, summary.first_refusals)
-            with fewer_collections(), path.open("rb") as stream:
-                self._apply(source, stream, path.name, record, summary.records, progress)
-        except (FileRejected, ImportFailed) as exc:
-            self._fail(record.id, str(exc))
-        finished = self.ledger.get(record.id)
-        assert finished is not None
-        log.info(
-            "import %d of %s (%s) %s", finished.id, path.name, source.name, finished.status,
-            extra={"import_id": finished.id, "events": finished.events},
-        )  # fmt: skip
-        return ImportResult(finished)
+        """Run a claimed import to its end; the file must still be the content claimed."""
+        staged, checked, refused = self._read(source, path, record.file_name)
+        if staged.sha256 != record.sha256:
+            refused = ImportFailed(
+                f"the file changed after its claim: {record.size} bytes were claimed (SHA-256 "
+                f"{record.sha256[:12]}…), it now has {staged.size} (SHA-256 {staged.sha256[:12]}…)"
+                "; nothing of it was applied"
+            )
+        return self._run(source, staged, record, checked, refused, progress)
 
     def _claim(self, source: BatchSource, name: str, sha256: str, size: int) -> Claim:
         return self.ledger.claim(
@@ -174,118 +156,169 @@ class ImportEngine:
             now=self.clock(), lease=timedelta(seconds=source.config.lease_seconds),
         )  # fmt: skip
 
-    # --- pass 1 ----------------------------------------------------------------------------
+    # --- pass 1: one read ------------------------------------------------------------------
 
-    def _check_envelope(self, source: BatchSource, stream: BinaryIO, name: str) -> EnvelopeSummary:
-        """Stream the whole file once: envelope rules, undecodable records, unknown streams."""
-        check = source.adapter.envelope_check(name)
-        summary = EnvelopeSummary(first_refusals=[])
-        pending: dict[str, list[int]] = {}
-        for record in source.adapter.read(stream):
-            check.add(record)
-            if record.kind != "detail":
-                continue
-            summary.records += 1
-            if record.error is not None:
-                self._note_refusal(summary, record.number, record.error.reason)
-            elif (required := source.adapter.required_stream(record)) is not None:
-                pending.setdefault(required, []).append(record.number)
-                if len(pending) >= STREAM_CHECK_BATCH:
-                    self._check_streams(summary, pending)
-        check.finish()
-        self._check_streams(summary, pending)
-        return summary
+    def _read(
+        self, source: BatchSource, path: Path, name: str
+    ) -> tuple[StagedFile, CheckedFile, Exception | None]:
+        """Digest, staging copy and pass 1 from one read of the landed bytes."""
+        reading = StagingRead(path, source.staging, name_key=source.adapter.name_key(name))
+        check = FileCheck(self.bus, source.adapter, file_name=name, spool_folder=source.staging)
+        refused: Exception | None = None
+        try:
+            with fewer_collections():
+                check.run(reading)
+        except FileRejected as exc:
+            refused = exc
+        except BaseException:
+            reading.discard()
+            check.checked.close()
+            raise
+        return reading.finish(), check.checked, refused
 
-    def _check_streams(self, summary: EnvelopeSummary, pending: dict[str, list[int]]) -> None:
-        known = self.store.stream_versions(pending)
-        for stream_id, numbers in pending.items():
-            if stream_id not in known:
-                for number in numbers:
-                    self._note_refusal(summary, number, f"{stream_id} does not exist")
-        pending.clear()
+    # --- the run ---------------------------------------------------------------------------
 
-    @staticmethod
-    def _note_refusal(summary: EnvelopeSummary, number: int, reason: str) -> None:
-        summary.refused += 1
-        if summary.first_refusals is not None and len(summary.first_refusals) < 5:
-            summary.first_refusals.append(f"record {number}: {reason}")
+    def _run(
+        self, source: BatchSource, staged: StagedFile, record: ImportRecord,
+        checked: CheckedFile, refused: Exception | None, progress: Progress | None,
+    ) -> ImportResult:  # fmt: skip
+        """Run a claimed import to its end: completed, or failed with its reason.
+
+        The import is one trace: a span for the file, a child span per chunk, whose
+        `traceparent` each event of the chunk keeps.
+        """
+        attributes: Attributes = {"import.id": record.id, "import.source": source.name,
+                      "import.file": record.file_name}  # fmt: skip
+        with span(f"import {source.name}", attributes=attributes):
+            self._run_claimed(source, staged, record, checked, refused, progress)
+        finished = self.ledger.get(record.id)
+        assert finished is not None
+        log.info(
+            "import %d of %s (%s) %s", finished.id, finished.file_name, source.name,
+            finished.status, extra={"import_id": finished.id, "events": finished.events},
+        )  # fmt: skip
+        return ImportResult(finished)
+
+    def _run_claimed(
+        self, source: BatchSource, staged: StagedFile, record: ImportRecord,
+        checked: CheckedFile, refused: Exception | None, progress: Progress | None,
+    ) -> None:  # fmt: skip
+        staged = staged.keep_as(f"{record.id:06d}-{record.file_name}")
+        try:
+            if refused is not None:
+                raise refused
+            self.ledger.set_records(record.id, checked.records, owner=self.owner)
+            change = staged.change()
+            if change is not None:
+                raise ImportFailed(change)
+            claimed = self.claims.claim(record.id, checked.keys())
+            self._enforce_limit(source, checked, claimed)
+            with fewer_collections():
+                self._apply(source, staged, record, checked, claimed, progress)
+        except (FileRejected, ImportFailed) as exc:
+            self._fail(record.id, str(exc))
+        except LeaseLost:
+            log.warning("import %d: its lease was taken over; this process stops", record.id)
+        finally:
+            staged.discard()
+            checked.close()
 
     def _enforce_limit(
-        self, source: BatchSource, refused: int, records: int, examples: list[str] | None
+        self, source: BatchSource, checked: CheckedFile, claimed: ClaimOutcome
     ) -> None:
-        limit = source.reject_limit(records)
-        if refused > limit:
-            shown = "; ".join(examples or [])
+        for number, (command_id, type_name, reason) in claimed.refused.items():
+            checked.refuse(number, Refusal("identity_conflict", reason, command_id, type_name))
+        limit = source.reject_limit(checked.records)
+        if checked.refused > limit:
             raise ImportFailed(
-                f"{refused} of {records} records refused, over the reject limit of {limit} "
-                f"({source.config.reject_limit}): {shown}"
+                f"{checked.refused} of {checked.records} records refused, over the reject limit "
+                f"of {limit} ({source.config.reject_limit}): {'; '.join(checked.examples)}"
             )
 
-    # --- pass 2 ----------------------------------------------------------------------------
+    # --- pass 2: the staged copy -----------------------------------------------------------
 
     def _apply(
-        self, source: BatchSource, stream: BinaryIO, name: str, record: ImportRecord,
-        records: int, progress: Progress | None,
+        self, source: BatchSource, staged: StagedFile, record: ImportRecord,
+        checked: CheckedFile, claimed: ClaimOutcome, progress: Progress | None,
     ) -> None:  # fmt: skip
-        refused = record.rejected
         lease = timedelta(seconds=source.config.lease_seconds)
-        for chunk in self._chunks(source, stream, name, after=record.checkpoint):
-            commit = partial(self._commit_chunk, import_id=record.id, chunk=chunk, lease=lease)
-            with span("import chunk", attributes={"import.records_to": chunk.last}):
-                outcome = self.bus.handle_batch(chunk.envelopes, within=commit)
-            # Pass 1 already refused what needs no state; what the domain refuses here
-            # (a currency that is not the account's) can still pass the limit mid-file.
-            refused += len(chunk.rejects) + len(outcome.rejected)
-            self._enforce_limit(source, refused, records, None)
-            if progress is not None:
-                progress(chunk.last, records)
+        with staged.copy.open("rb") as stream:
+            chunks = self._chunks(source, stream, record, checked, claimed)
+            for chunk in chunks:
+                commit = partial(self._commit_chunk, import_id=record.id, chunk=chunk, lease=lease)
+                with span("import chunk", attributes={"import.records_to": chunk.last}):
+                    self.bus.handle_batch(chunk.envelopes, within=commit, record_commands=False)
+                if progress is not None:
+                    progress(chunk.last, checked.records)
         with self.store.transaction() as tx:
-            self.ledger.finish(tx, record.id, "completed", None)
+            self.ledger.finish(tx, record.id, "completed", None, owner=self.owner)
 
     def _chunks(
-        self, source: BatchSource, stream: BinaryIO, name: str, *, after: int
-    ) -> Iterator[Chunk]:
+        self, source: BatchSource, stream: BinaryIO, record: ImportRecord, checked: CheckedFile,
+        claimed: ClaimOutcome,
+    ) -> Iterator[Chunk]:  # fmt: skip
         envelopes: list[Envelope] = []
         origins: list[SourceRecord] = []  # the record each envelope came from
         rejects: list[NewReject] = []
-        size, last = source.config.chunk_size, after
-        translate = source.adapter.translate
-        for record in source.adapter.read(stream):
-            if record.number <= after or record.kind != "detail":
+        size, after = source.config.chunk_size, record.checkpoint
+        last, committed, skipped = after, after, 0
+        translate, refusals = source.adapter.translate, checked.refusals
+        applied_before = claimed.applied_before
+        for item in source.adapter.read(stream):
+            if item.number <= after or item.kind != "detail":
                 continue
-            last = record.number
-            try:
-                if record.error is not None:
-                    raise RecordRejected(record.error)
-                for envelope in translate(record, file_name=name):
-                    envelopes.append(envelope)
-                    origins.append(record)
-            except RecordRejected as refused:
-                problem = refused.problem
+            last = item.number
+            refusal = refusals.get(item.number)
+            if refusal is not None:
                 rejects.append(
-                    NewReject(
-                        record.number, record.raw, problem.code, problem.reason, problem.field
+                    NewReject(item.number, item.raw, refusal.code, refusal.reason, None,
+                              refusal.command_id, refusal.command_type)
+                )  # fmt: skip
+            else:
+                try:
+                    if item.error is not None:
+                        raise RecordRejected(item.error)
+                    for index, envelope in enumerate(translate(item, file_name=record.file_name)):
+                        if applied_before.count and slot(item.number, index) in applied_before:
+                            skipped += 1
+                            continue
+                        envelopes.append(envelope)
+                        origins.append(item)
+                except RecordRejected as refused:
+                    problem = refused.problem
+                    rejects.append(
+                        NewReject(
+                            item.number, item.raw, problem.code, problem.reason, problem.field
+                        )
                     )
-                )
-            if len(envelopes) + len(rejects) >= size:
-                yield Chunk(envelopes, origins, rejects, last)
-                envelopes, origins, rejects = [], [], []
-        if envelopes or rejects or last > after:
-            yield Chunk(envelopes, origins, rejects, last)
+            if len(envelopes) + len(rejects) + skipped >= size:
+                yield Chunk(envelopes, origins, rejects, skipped, last)
+                envelopes, origins, rejects, skipped, committed = [], [], [], 0, last
+        if last > committed:
+            yield Chunk(envelopes, origins, rejects, skipped, last)
 
     def _commit_chunk(
         self, tx: StoreTransaction, outcome: BatchOutcome, *, import_id: int, chunk: Chunk,
         lease: timedelta,
     ) -> None:  # fmt: skip
         refused = chunk.refused_by_domain(outcome.rejected)
+        self.claims.release(tx, import_id, [r.command_id for r in outcome.rejected])
         self.quarantine.add(tx, import_id, [*chunk.rejects, *refused])
+        self.claims.record_chunk(tx, import_id, chunk.last, outcome.first_position,
+                                 outcome.last_position)  # fmt: skip
         self.ledger.advance(
-            tx, import_id, checkpoint=chunk.last, accepted=outcome.accepted,
+            tx, import_id, owner=self.owner, checkpoint=chunk.last, accepted=outcome.accepted,
             rejected=len(chunk.rejects) + len(refused),
-            already_recorded=len(outcome.already_recorded), events=outcome.events,
+            already_recorded=chunk.applied_before + len(outcome.already_recorded),
+            events=outcome.events,
         )  # fmt: skip
-        self.ledger.renew(tx, import_id, until=self.clock() + lease)
+        self.ledger.renew(tx, import_id, owner=self.owner, until=self.clock() + lease)
 
     def _fail(self, import_id: int, reason: str) -> None:
-        with self.store.transaction() as tx:
-            self.ledger.finish(tx, import_id, "failed", reason)
+        """Failed with nothing applied: its keys are released, so its content can come again."""
+        try:
+            with self.store.transaction() as tx:
+                self.claims.release_import(tx, import_id)
+                self.ledger.finish(tx, import_id, "failed", reason, owner=self.owner)
+        except LeaseLost:
+            log.warning("import %d: lease taken over before it could be marked failed", import_id)

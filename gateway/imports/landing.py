@@ -1,6 +1,8 @@
 """A source's landing folder: which files are complete, and where they go once imported.
 
-A file moves to archive or error only after its import committed.
+Only regular files lying in the folder itself are read: a symbolic link, or a name that
+resolves outside the folder, is refused and never opened. A file moves to archive or error
+only after its import committed.
 """
 
 from __future__ import annotations
@@ -52,14 +54,26 @@ class LandedFiles:
         candidates = sorted(
             path
             for path in self.config.landing.glob(self.config.pattern)
-            if path.is_file() and not path.name.endswith(self.config.done_suffix)
+            if not path.name.endswith(self.config.done_suffix) and self.is_landed_file(path)
         )
         return [path for path in candidates if self._is_complete(path)]
+
+    def is_landed_file(self, path: Path) -> bool:
+        """A regular file in the landing folder itself; a link or anything else is refused.
+
+        A link would let whoever can write the landing folder make the gateway read (and show
+        in an import's reason) any file the gateway can read.
+        """
+        problem = landing_problem(self.config.landing, path)
+        if problem is not None:
+            log.warning("landing %s: %s is refused: %s", self.source.name, path.name, problem)
+        return problem is None
 
     def _is_complete(self, path: Path) -> bool:
         rule = self.config.completeness
         if rule == "done_file":
-            return self.done_marker(path).exists()
+            marker = self.done_marker(path)
+            return not marker.is_symlink() and marker.exists()
         if rule == "rename_in":  # writers use a name outside the pattern until they are done
             return True
         return self._is_stable(path)
@@ -72,19 +86,24 @@ class LandedFiles:
         return seen == stat.st_size and age >= self.config.min_age_seconds
 
     def done_marker(self, path: Path) -> Path:
+        """`<name><done_suffix>`; it counts only as a regular file, not as a link."""
         return path.with_name(path.name + self.config.done_suffix)
 
-    def settle(self, path: Path, result: ImportResult) -> Path:
-        """Move the file (and its done marker) to archive or error, named after its import."""
+    def settle(self, path: Path, result: ImportResult, *, name: str | None = None) -> Path:
+        """Move the file (and its done marker) to archive or error, named after its import.
+
+        `name` is the file's legacy name when it lies under another (a retried import's file
+        in the error folder).
+        """
         if not path.exists():  # another upload of the same name was settled first
             return path
         folder = self.error if result.record.status == "failed" else self.archive
         folder.mkdir(parents=True, exist_ok=True)
         prefix = "duplicate-of-" if result.duplicate else ""
-        target = folder / f"{prefix}{result.record.id:06d}-{path.name}"
+        target = folder / f"{prefix}{result.record.id:06d}-{name or path.name}"
         shutil.move(path, target)
         marker = self.done_marker(path)
-        if marker.exists():
+        if marker.is_symlink() or marker.exists():
             marker.unlink()
         self._sizes.pop(path, None)
         return target
@@ -97,6 +116,17 @@ class LandingFolder(LandedFiles):
 
     def __init__(self, source: BatchSource, *, clock: Callable[[], datetime] = utc_now) -> None:
         super().__init__(source, clock=clock)
+
+
+def landing_problem(folder: Path, path: Path) -> str | None:
+    """Why `path` may not be read as a file landed in `folder`, or None if it may."""
+    if path.is_symlink():
+        return "a symbolic link, not a file; links are not read"
+    if not path.is_file():
+        return "not a regular file"
+    if path.resolve().parent != folder.resolve():
+        return f"resolves outside the landing folder {folder}"
+    return None
 
 
 def import_landed(

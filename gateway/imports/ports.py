@@ -6,11 +6,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, BinaryIO, Literal, NamedTuple, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 from gateway.commands import Envelope
 
 RecordKind = Literal["header", "detail", "trailer"]
+
+
+class ByteStream(Protocol):
+    """What a file is read through: `open(path, "rb")`, `io.BytesIO`, the engine's staging read."""
+
+    def read(self, size: int, /) -> bytes: ...
 
 
 class SourceRecord(NamedTuple):
@@ -67,8 +73,11 @@ class EnvelopeCheck(Protocol):
 class BatchAdapter(Protocol):
     """One legacy file format of one legacy system."""
 
-    def read(self, stream: BinaryIO) -> Iterator[SourceRecord]:
-        """Stream the file's records, decoding each; memory stays flat."""
+    def read(self, stream: ByteStream) -> Iterator[SourceRecord]:
+        """Stream the file's records, decoding each; memory stays flat.
+
+        A file that cannot be framed at all raises `FileRejected` with the record (line) number.
+        """
         ...
 
     def name_key(self, file_name: str) -> str:
@@ -85,12 +94,13 @@ class BatchAdapter(Protocol):
         """A fresh pass-1 checker for the file called `file_name`."""
         ...
 
-    def required_stream(self, record: SourceRecord) -> str | None:
-        """A stream that must already exist for `record` to apply (checked in pass 1)."""
-        ...
-
     def translate(self, record: SourceRecord, *, file_name: str) -> list[Envelope]:
-        """The commands a detail record stands for; raise `RecordRejected` to quarantine it."""
+        """The commands a detail record stands for; raise `RecordRejected` to quarantine it.
+
+        Each command's id is the record's identity (from the legacy key, deterministic): the
+        import claims it for the record it applies, so the same record in any later file is
+        skipped, and a record refused holds no claim. Asked in pass 1 and again in pass 2.
+        """
         ...
 
     def decode(self, raw: bytes, *, number: int) -> SourceRecord:

@@ -13,7 +13,9 @@ from gateway.store.sql import SqlEventStore
 from gateway.store.writes import StoreTransaction
 
 RejectStatus = Literal["quarantined", "replayed"]
-COLUMNS = "id, import_id, record_number, raw_hex, field, code, reason, command_id, status"
+COLUMNS = (
+    "id, import_id, record_number, raw_hex, field, code, reason, command_id, status, command_type"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +29,7 @@ class QuarantinedRecord:
     reason: str
     command_id: str | None
     status: RejectStatus
+    command_type: str | None = None
 
     @property
     def raw(self) -> bytes:
@@ -41,6 +44,7 @@ class NewReject:
     reason: str
     field: str | None = None
     command_id: str | None = None
+    command_type: str | None = None
 
 
 class Quarantine:
@@ -50,14 +54,15 @@ class Quarantine:
     def add(self, tx: StoreTransaction, import_id: int, rejects: Sequence[NewReject]) -> None:
         rows = [
             (import_id, r.record_number, r.raw.hex(), r.field, r.code, r.reason, r.command_id,
-             "quarantined", tx.recorded_at)
+             "quarantined", tx.recorded_at, r.command_type)
             for r in rejects
         ]  # fmt: skip
         if rows:
             tx.connection.exec_driver_sql(
                 self.store.sql(
                     "INSERT INTO import_rejects (import_id, record_number, raw_hex, field, code, "
-                    "reason, command_id, status, recorded_at) VALUES (?,?,?,?,?,?,?,?,?)"
+                    "reason, command_id, status, recorded_at, command_type) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?)"
                 ),
                 rows,
             )

@@ -18,9 +18,10 @@ from sqlalchemy.engine import Connection
 
 from gateway.config import ReconciliationSourceConfig
 from gateway.errors import BalancesFileRefused
-from gateway.imports.engine import ImportResult, file_digest, process_owner
+from gateway.imports.engine import ImportResult, process_owner
 from gateway.imports.landing import LandedFiles
 from gateway.imports.ledger import ImportLedger, ImportRecord
+from gateway.imports.staging import digest_of
 from gateway.reconciliation.compare import (
     gateway_only_figures,
     ledger_figures,
@@ -79,7 +80,7 @@ class Reconciler:
 
     def reconcile_file(self, source: ReconciliationSource, path: Path) -> ReconciliationOutcome:
         """Reconcile `path` once; the same content again is answered from the stored result."""
-        sha256, size = file_digest(path, name_key=path.name)
+        sha256, size = digest_of(path, name_key=path.name)
         claim = self.ledger.claim(
             source=source.name, file_name=path.name, sha256=sha256, size=size, owner=self.owner,
             now=self.clock(), lease=timedelta(seconds=source.config.lease_seconds),
@@ -91,7 +92,7 @@ class Reconciler:
                 statement = source.adapter.read(stream, file_name=path.name)
         except BalancesFileRefused as exc:
             return self._refuse(claim.record, str(exc))
-        self.ledger.set_records(claim.record.id, len(statement.rows))
+        self.ledger.set_records(claim.record.id, len(statement.rows), owner=self.owner)
         return self._compare(source, claim.record, statement)
 
     def reconcile_landed(self, source: ReconciliationSource) -> list[ReconciliationOutcome]:
@@ -120,7 +121,7 @@ class Reconciler:
 
     def _refuse(self, record: ImportRecord, reason: str) -> ReconciliationOutcome:
         with self.store.transaction() as tx:
-            self.ledger.finish(tx, record.id, "failed", reason)
+            self.ledger.finish(tx, record.id, "failed", reason, owner=self.owner)
         log.warning("balances file %s refused: %s", record.file_name, reason)
         return ReconciliationOutcome("refused", self._reread(record))
 
@@ -148,7 +149,7 @@ class Reconciler:
                 self.store.sql("DELETE FROM reconciliation_balances WHERE import_id = ?"),
                 (record.id,),
             )
-            self.ledger.finish(tx, record.id, "completed", None)
+            self.ledger.finish(tx, record.id, "completed", None, owner=self.owner)
         stored = self.book.get(run_id)
         assert stored is not None
         publish(source.system, self.book.classes(run_id))

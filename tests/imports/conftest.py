@@ -31,7 +31,8 @@ def cbs_sources(root: Path, **overrides: Any) -> dict[str, Any]:
         return {
             "kind": "batch", "adapter": f"adapters.cbs:{adapter}", "pattern": pattern,
             "landing": str(root / "landing" / name), "archive": str(root / "archive" / name),
-            "error": str(root / "error" / name), "completeness": "done_file",
+            "error": str(root / "error" / name), "staging": str(root / "staging" / name),
+            "completeness": "done_file",
             "reject_limit": "10", "lease_seconds": 30, **settings, **overrides.get(name, {}),
         }  # fmt: skip
 

@@ -1,6 +1,7 @@
 """A postings import killed (SIGKILL) at random moments, again and again, then left to finish.
 
-Each restart takes over the dead claim once its lease runs out and resumes at the checkpoint.
+The first dies in pass 1, before any claim; each later restart takes over the dead claim once
+its lease runs out and resumes at the checkpoint.
 """
 
 from __future__ import annotations
@@ -34,9 +35,9 @@ ROOT = Path(__file__).resolve().parents[2]
 RECORDS = 50_000
 ACCOUNTS = 500
 STRANGERS = 25  # postings for an account CBS never sent: quarantined, not applied
-KILLS_IN_PASS_1 = 1
 KILLS_IN_PASS_2 = 4
 LEASE_SECONDS = 1
+EARLY_KILL_SECONDS = 0.8  # the process started, reading the file: pass 1 takes seconds
 
 
 def account(n: int) -> str:
@@ -92,6 +93,16 @@ def kill_at(
     return record
 
 
+def kill_early(config: Path, path: Path, ledger: ImportLedger) -> None:
+    """SIGKILL an import while it reads the file and runs pass 1, before it claims anything."""
+    process = start_import(config, path)
+    time.sleep(EARLY_KILL_SECONDS)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    record = current(ledger)
+    assert record is None or record.status == "running", record
+
+
 @pytest.mark.slow
 def test_an_import_killed_at_random_points_ends_with_one_event_per_valid_posting(
     tmp_path: Path,
@@ -109,7 +120,8 @@ def test_an_import_killed_at_random_points_ends_with_one_event_per_valid_posting
     ledger = ImportLedger(bank.gateway.store)
     chance = random.Random(20240301)
 
-    seen = [kill_at(bank.config_path, incoming, ledger, lambda r: r.records == 0)]
+    kill_early(bank.config_path, incoming, ledger)
+    seen = [kill_at(bank.config_path, incoming, ledger, lambda r: r.records > 0)]
     for _ in range(KILLS_IN_PASS_2):  # at a random record in the first half of those left
         done = seen[-1].checkpoint
         if seen[-1].status != "running" or done >= RECORDS:

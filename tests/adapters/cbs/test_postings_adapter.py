@@ -138,7 +138,6 @@ def test_a_detail_breaking_its_own_rules_is_refused_alone(
     assert record.error is not None
     assert (record.number, record.error.field) == (2, field)
     assert reason in record.error.reason
-    assert BINARY_ADAPTER.required_stream(record) is None
 
 
 def test_an_unknown_record_type_is_refused_and_not_counted_as_a_detail() -> None:
