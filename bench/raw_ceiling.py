@@ -13,25 +13,29 @@ CREATE TABLE events (
     recorded_at VARCHAR(32) NOT NULL,
     CONSTRAINT uq_events_stream_version UNIQUE (stream_id, stream_version))
 """
-# The command records every import writes beside its events: the key is a uuid5 (random).
-RAW_COMMANDS_TABLE = """
-CREATE TABLE commands (
-    command_id VARCHAR(36) PRIMARY KEY, type VARCHAR(100) NOT NULL,
-    stream_id VARCHAR(200) NOT NULL, status VARCHAR(16) NOT NULL, code VARCHAR(64), reason TEXT,
-    first_position BIGINT, last_position BIGINT, source VARCHAR(100), source_ref TEXT,
-    fingerprint VARCHAR(64), recorded_at VARCHAR(32) NOT NULL)
-"""
+# The identity rows an import writes beside its events (migration 0007): one claim a record,
+# keyed by its command id and written in key order, and one span a chunk.
+RAW_CLAIMS_TABLES = (
+    """CREATE TABLE record_claims (
+    command_id VARCHAR(36) NOT NULL PRIMARY KEY, import_id INTEGER NOT NULL,
+    record_number INTEGER NOT NULL, stream_id VARCHAR(200) NOT NULL, type VARCHAR(100) NOT NULL)
+    WITHOUT ROWID""",
+    "CREATE INDEX ix_record_claims_import ON record_claims (import_id)",
+    """CREATE TABLE import_chunks (
+    import_id INTEGER NOT NULL, last_record INTEGER NOT NULL, first_position INTEGER,
+    last_position INTEGER, PRIMARY KEY (import_id, last_record)) WITHOUT ROWID""",
+)
 # The same pragmas the store sets on its own connections.
 PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "cache_size=-65536", "temp_store=MEMORY")
 
 
-def raw_events_table(path: Path, *, commands: bool = False) -> sqlite3.Connection:
+def raw_events_table(path: Path, *, claims: bool = False) -> sqlite3.Connection:
     """A connection in autocommit mode to a new database holding the events table (and, with
-    `commands`, the command records' table)."""
+    `claims`, the import's identity tables)."""
     conn = sqlite3.connect(path, isolation_level=None)
     for pragma in PRAGMAS:
         conn.execute(f"PRAGMA {pragma}")
     conn.execute(RAW_TABLE)
-    if commands:
-        conn.execute(RAW_COMMANDS_TABLE)
+    for table in RAW_CLAIMS_TABLES if claims else ():
+        conn.execute(table)
     return conn
