@@ -236,6 +236,11 @@ def main() -> None:
     started = time.perf_counter()
     write_records(store, args.accounts, rounds)
     write_gl_file(folder, args.accounts, rounds)
+    if store.is_postgres:  # a live database has statistics (autovacuum); a fresh load has none
+        with store.engine.connect() as conn:
+            conn.exec_driver_sql("ANALYZE deliveries")
+            conn.exec_driver_sql("ANALYZE ledger_lines")
+            conn.commit()
     store.engine.dispose()
     took = time.perf_counter() - started
     print(f"wrote {args.accounts * rounds:,} delivered postings over {args.accounts:,} accounts "

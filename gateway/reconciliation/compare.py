@@ -22,27 +22,32 @@ ACKNOWLEDGED = (
     "CASE WHEN d.status = 'delivered' THEN 1 WHEN EXISTS (SELECT 1 FROM delivery_attempts a "
     "WHERE a.delivery_id = d.id AND a.verdict IN ('delivered', 'duplicate')) THEN 1 ELSE 0 END"
 )
+# Each row's cut-off (its LAST_POSTING_REF's position in the account), computed once; then the
+# account's lines up to it with their deliveries, summed per account. Hash joins on PostgreSQL,
+# index range scans on SQLite.
 FIGURES = f"""
-WITH balances AS (
+WITH balances AS MATERIALIZED (
     SELECT b.account, b.line, b.currency, b.balance, b.posting_count, b.last_ref,
            (SELECT MAX(c.position) FROM ledger_lines c WHERE c.destination = ?
             AND c.account = b.account AND c.reference = b.last_ref) AS cut
     FROM reconciliation_balances b WHERE b.import_id = ?
-), sums AS (
-    SELECT b.account, b.line, b.currency, b.balance, b.posting_count, b.last_ref, b.cut,
-           COALESCE(SUM(CASE WHEN ({ACKNOWLEDGED}) = 1 THEN l.amount ELSE 0 END), 0) AS amount,
-           COALESCE(SUM({ACKNOWLEDGED}), 0) AS acknowledged,
-           COUNT(l.position) AS sent
+), lines AS (
+    SELECT b.account, l.amount, {ACKNOWLEDGED} AS ack
     FROM balances b
-    LEFT JOIN ledger_lines l ON l.destination = ? AND l.account = b.account
-         AND l.position <= b.cut
-    LEFT JOIN deliveries d ON d.destination = l.destination AND d.position = l.position
-    GROUP BY b.account, b.line, b.currency, b.balance, b.posting_count, b.last_ref, b.cut
+    JOIN ledger_lines l ON l.destination = ? AND l.account = b.account AND l.position <= b.cut
+    JOIN deliveries d ON d.destination = l.destination AND d.position = l.position
+), sums AS (
+    SELECT account, SUM(CASE WHEN ack = 1 THEN amount ELSE 0 END) AS amount,
+           SUM(ack) AS acknowledged, COUNT(*) AS sent
+    FROM lines GROUP BY account
 )
-SELECT account, line, currency, balance, posting_count, last_ref, cut, amount, acknowledged
-FROM sums
-WHERE cut IS NULL OR amount <> balance OR acknowledged <> posting_count OR acknowledged <> sent
-ORDER BY account
+SELECT b.account, b.line, b.currency, b.balance, b.posting_count, b.last_ref, b.cut,
+       COALESCE(s.amount, 0), COALESCE(s.acknowledged, 0)
+FROM balances b LEFT JOIN sums s ON s.account = b.account
+WHERE b.cut IS NULL OR COALESCE(s.amount, 0) <> b.balance
+   OR COALESCE(s.acknowledged, 0) <> b.posting_count
+   OR COALESCE(s.acknowledged, 0) <> COALESCE(s.sent, 0)
+ORDER BY b.account
 """
 GATEWAY_ONLY = f"""
 SELECT l.account, SUM(l.amount), COUNT(*)
@@ -80,6 +85,8 @@ def stage_balances(
             [(import_id, r.account, r.line, r.currency, r.balance, r.posting_count, r.last_ref)
              for r in batch],
         )  # fmt: skip
+    if store.is_postgres:  # fresh rows have no statistics: without them the plan is nested loops
+        conn.exec_driver_sql("ANALYZE reconciliation_balances")
 
 
 def _streamed(conn: Connection, store: SqlEventStore, statement: str, params: Any) -> Any:
