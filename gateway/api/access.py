@@ -49,6 +49,7 @@ class Callers(StrEnum):
     PLATFORM = "platform"
     READERS = "readers"  # platform or operator
     OPERATOR = "operator"
+    CONSOLE = "console"  # an operator in a browser: a console session (or an operator token)
 
 
 ROLES_OF: Mapping[Callers, frozenset[Role]] = {
@@ -57,6 +58,7 @@ ROLES_OF: Mapping[Callers, frozenset[Role]] = {
     Callers.PLATFORM: frozenset({Role.PLATFORM}),
     Callers.READERS: frozenset({Role.PLATFORM, Role.OPERATOR}),
     Callers.OPERATOR: frozenset({Role.OPERATOR}),
+    Callers.CONSOLE: frozenset({Role.OPERATOR}),
 }
 bearer = HTTPBearer(
     auto_error=False,

@@ -6,7 +6,6 @@ from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
 from gateway.api import (
-    admin,
     commands,
     deliveries,
     exports,
@@ -21,6 +20,7 @@ from gateway.api import (
     webhooks,
 )
 from gateway.api.access import undeclared_routes
+from gateway.api.console import install_console
 from gateway.api.docs import install_docs
 from gateway.api.heap import timed_full_collections
 from gateway.api.problems import install_problem_handlers
@@ -63,8 +63,9 @@ def create_app(gateway: Gateway) -> FastAPI:
         app.include_router(module.router)
     for module in (platform_events, deliveries):
         app.include_router(module.router)
-    for module in (jobs, exports, sources, reconciliations, admin):
+    for module in (jobs, exports, sources, reconciliations):
         app.include_router(module.router)
+    install_console(app)
     app.add_middleware(TrustedProxies, trusted=gateway.config.http.trusted_proxies)
     refuse_undeclared_routes(app)
     return app

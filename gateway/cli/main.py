@@ -12,7 +12,7 @@ from typing import Annotated
 import orjson
 import typer
 
-from gateway.cli import broker, delivery, exports, imports, jobs, reconciliation, sources
+from gateway.cli import audit, broker, delivery, exports, imports, jobs, reconciliation, sources
 from gateway.cli.options import (
     ConfigOption,
     build_gateway,
@@ -36,6 +36,7 @@ sources.register(app)
 delivery.register(app)
 jobs.register(app)
 exports.register(app)
+audit.register(app)
 broker.register(app)
 reconciliation.register(app)
 

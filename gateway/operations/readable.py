@@ -40,6 +40,14 @@ def zone_named(name: str | None) -> tzinfo:
         return UTC
 
 
+def known_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
 def moment(value: str | float | datetime | None, zone: tzinfo | None = None) -> str:
     """An instant in `zone` (the machine's own when None) with its offset, to the second."""
     if value is None or value == "":

@@ -46,6 +46,7 @@ LIST_COMMANDS = [
     ["jobs", "list"],
     ["exports", "list"],
     ["sla", "report"],
+    ["audit", "list"],
 ]
 
 

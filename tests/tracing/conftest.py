@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 import pytest
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
 
 from gateway.tracing import configure_tracing
-from tests.http_server import serve_in_thread
+from tests.local_gl import LocalGl, local_gl
 
 
 @pytest.fixture(scope="session")
@@ -30,23 +25,7 @@ def spans(_exporter: InMemorySpanExporter) -> InMemorySpanExporter:
     return _exporter
 
 
-@dataclass
-class LocalGl:
-    base_url: str = ""
-    requests: list[dict[str, str]] = field(default_factory=list)
-    answers: list[int] = field(default_factory=list)  # status codes to give first, in order
-
-
 @pytest.fixture
 def gl() -> Iterator[LocalGl]:
-    local = LocalGl()
-
-    async def postings(request: Request) -> JSONResponse:
-        local.requests.append(dict(request.headers))
-        status = local.answers.pop(0) if local.answers else 201
-        return JSONResponse({"status": "POSTED" if status < 300 else "DOWN"}, status_code=status)
-
-    app = Starlette(routes=[Route("/gl/v1/postings", postings, methods=["POST"])])
-    with serve_in_thread(app) as base_url:
-        local.base_url = base_url
+    with local_gl() as local:
         yield local

@@ -27,7 +27,7 @@ from gateway.tracing.setup import TraceIds
 from tests.adapters.cbs.spec_files import Posting, postings_file, postings_name
 from tests.delivery.ledger import POSTING_TYPES
 from tests.http_server import serve_in_thread
-from tests.tracing.conftest import LocalGl
+from tests.local_gl import LocalGl
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 CALLER_SPAN = "00f067aa0ba902b7"
