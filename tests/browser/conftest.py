@@ -25,7 +25,9 @@ HOW_TO_GET_IT = (
 )
 
 
-@pytest.fixture(scope="session")
+# Per module: Playwright's sync API keeps an event loop running while it lives, and tests
+# elsewhere call asyncio.run (the delivery engine), which refuses to run inside one.
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     if not CHROMIUM.exists():
         if os.environ.get("CI", "").lower() == "true":
@@ -35,7 +37,7 @@ def playwright() -> Iterator[Playwright]:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
     yield browser
