@@ -65,6 +65,11 @@ class HttpConfig(Section):
     max_upload_bytes: int = Field(default=1 << 30, ge=1)
     # Connections and requests in progress past which uvicorn answers 503 at once.
     limit_concurrency: int = Field(default=1000, ge=10)
+    # `GET /events/stream`: open streams in all and per caller (503 past them), and the
+    # seconds without an event after which a stream ends (its client reconnects).
+    sse_max_streams: int = Field(default=200, ge=1)
+    sse_max_streams_per_caller: int = Field(default=5, ge=1)
+    sse_idle_seconds: float = Field(default=600.0, gt=0)
 
 
 class LogConfig(Section):

@@ -20,11 +20,13 @@ from gateway.api import (
     webhooks,
 )
 from gateway.api.access import undeclared_routes
+from gateway.api.append_bell import AppendBell
 from gateway.api.console import install_console
 from gateway.api.docs import install_docs
 from gateway.api.heap import timed_full_collections
 from gateway.api.problems import install_problem_handlers
 from gateway.api.proxies import TrustedProxies
+from gateway.api.stream_slots import StreamSlots
 from gateway.api.webhook_lane import WebhookLane, webhook_source
 from gateway.bootstrap import Gateway
 from gateway.errors import GatewayError
@@ -55,6 +57,9 @@ def create_app(gateway: Gateway) -> FastAPI:
         redoc_url=None,
     )
     app.state.gateway = gateway
+    http = gateway.config.http
+    app.state.stream_slots = StreamSlots(http.sse_max_streams, http.sse_max_streams_per_caller)
+    app.state.append_bell = AppendBell(gateway.store.engine)
     install_problem_handlers(app)
     install_docs(app)
     app.webhook_lane = WebhookLane(gateway.webhooks, app.exception_handlers)

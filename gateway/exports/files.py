@@ -13,6 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 TEMPORARY_SUFFIX = ".tmp"
+# Readable by the gateway's user and its group (the legacy system's pickup), never by others;
+# created exclusively and never through a link, so a planted link cannot redirect the write.
+FILE_MODE = 0o640
+EXCLUSIVE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +32,7 @@ def replace_atomically(folder: Path, name: str, chunks: Iterable[bytes]) -> Writ
     temporary = folder / f".{name}.{os.getpid()}{TEMPORARY_SUFFIX}"
     digest, size = hashlib.sha256(), 0
     try:
-        with open(temporary, "wb") as out:
+        with os.fdopen(_create_exclusively(temporary), "wb") as out:
             for chunk in chunks:
                 out.write(chunk)
                 digest.update(chunk)
@@ -41,6 +45,18 @@ def replace_atomically(folder: Path, name: str, chunks: Iterable[bytes]) -> Writ
         raise
     _sync_folder(folder)
     return WrittenFile(folder / name, digest.hexdigest(), size)
+
+
+def _create_exclusively(temporary: Path) -> int:
+    """A new file; whatever holds the name (a crashed run's leftover, a link) is removed first.
+
+    Unlinking a link removes the link, never its target.
+    """
+    try:
+        return os.open(temporary, EXCLUSIVE, FILE_MODE)
+    except FileExistsError:
+        temporary.unlink()
+        return os.open(temporary, EXCLUSIVE, FILE_MODE)
 
 
 def write_marker(folder: Path, name: str) -> Path:

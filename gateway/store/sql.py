@@ -5,8 +5,10 @@ Hot paths (batch append, feed reads) use driver SQL through SQLAlchemy's connect
 
 from __future__ import annotations
 
+import os
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 import orjson
@@ -37,6 +39,20 @@ def open_store(url: str, *, migrate: bool = True, clock: Clock = utc_now) -> Sql
     return SqlEventStore(engine, clock=clock)
 
 
+def keep_private(database: Path) -> None:
+    """The database holds customers' data: readable by the gateway's user only.
+
+    Created so before SQLite opens it (its -wal and -shm files take the same mode); an
+    existing file loses its group and world bits.
+    """
+    database.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        if not database.is_symlink() and database.stat().st_mode & 0o077:
+            database.chmod(0o600)
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
@@ -45,6 +61,8 @@ def make_engine(url: str) -> Engine:
 
 def _sqlite_engine(url: str) -> Engine:
     engine = create_engine(url, connect_args={"timeout": 30})
+    if engine.url.database and engine.url.database != ":memory:":
+        keep_private(Path(engine.url.database))
 
     @event.listens_for(engine, "connect")
     def configure(dbapi_connection: Any, _record: Any) -> None:

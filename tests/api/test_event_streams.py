@@ -1,0 +1,121 @@
+"""`GET /events/stream` under load: capped streams, woken by appends, ended when idle.
+
+Over real HTTP on each backend. A stream is woken by the append itself, so an event arrives
+well within the fallback poll and a quiet stream reads the database a few times, not five
+times a second.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import event
+
+from gateway.api import create_app
+from gateway.api.append_bell import FALLBACK_SECONDS
+from gateway.bootstrap import Gateway, build
+from gateway.config import parse_config
+from tests.http_server import serve_in_thread
+from tests.store.test_command_bus import deposit, open_account
+
+TOKENS = ("token-a", "token-b", "token-c")
+
+
+@dataclass
+class Feed:
+    gateway: Gateway
+    base_url: str
+
+    def open(self, token: str, stack: ExitStack) -> httpx.Response:
+        client = stack.enter_context(httpx.Client(base_url=self.base_url, timeout=10))
+        headers = {"Authorization": f"Bearer {token}"}
+        return stack.enter_context(client.stream("GET", "/events/stream", headers=headers))
+
+
+@pytest.fixture
+def feed(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Feed]:
+    monkeypatch.setenv("GATEWAY_PLATFORM_TOKENS", ",".join(TOKENS))
+    monkeypatch.setenv("GATEWAY_OPERATOR_TOKENS", "operator-1")
+    http = {"sse_max_streams": 3, "sse_max_streams_per_caller": 2, "sse_idle_seconds": 3}
+    gateway = build(parse_config({"database": {"url": database_url}, "http": http}))
+    with serve_in_thread(create_app(gateway)) as base_url:
+        yield Feed(gateway, base_url)
+    gateway.close()
+
+
+def test_streams_past_the_callers_cap_or_the_total_are_refused_with_retry_after(
+    feed: Feed,
+) -> None:
+    with ExitStack() as stack:
+        first, second = feed.open("token-a", stack), feed.open("token-a", stack)
+        third_of_a = feed.open("token-a", stack)
+        of_b = feed.open("token-b", stack)
+        past_total = feed.open("token-c", stack)
+
+        assert (first.status_code, second.status_code, of_b.status_code) == (200, 200, 200)
+        for refused in (third_of_a, past_total):
+            assert refused.status_code == 503
+            assert refused.headers["retry-after"] == "5"
+        refused_detail = third_of_a.read()
+        assert b"at most" in refused_detail
+
+
+def test_a_closed_stream_gives_its_slot_back(feed: Feed) -> None:
+    for _ in range(3):  # the caller's two slots, taken and given back three times over
+        with ExitStack() as stack:
+            assert open_when_free(feed, "token-a", stack) == 200
+            assert feed.open("token-a", stack).status_code == 200
+
+
+def open_when_free(feed: Feed, token: str, stack: ExitStack) -> int:
+    """The server notices a closed stream a moment after the client leaves."""
+    deadline = time.monotonic() + 5
+    while True:
+        attempt = ExitStack()
+        status = feed.open(token, attempt).status_code
+        if status == 200 or time.monotonic() > deadline:
+            stack.push(attempt)
+            return status
+        attempt.close()
+        time.sleep(0.05)
+
+
+def test_an_append_wakes_a_waiting_stream_at_once(feed: Feed) -> None:
+    feed.gateway.bus.handle(open_account())
+    reads: list[object] = []
+
+    def seen(*args: Any) -> None:  # every read takes a connection from the pool
+        reads.append(args[0])
+
+    with ExitStack() as stack:
+        stream = feed.open("token-a", stack)
+        lines = stream.iter_lines()
+        assert next(line for line in lines if line.startswith("id: ")) == "id: 1"
+        event.listen(feed.gateway.store.engine, "checkout", seen)
+        time.sleep(1.0)  # quiet: the stream waits for the bell
+        quiet_reads = len(reads)
+        appended_at = time.monotonic()
+        threading.Timer(0.05, lambda: feed.gateway.bus.handle(deposit("TX1"))).start()
+        assert next(line for line in lines if line.startswith("id: ")) == "id: 2"
+        latency = time.monotonic() - appended_at
+        event.remove(feed.gateway.store.engine, "checkout", seen)
+
+    assert latency < FALLBACK_SECONDS / 2, latency
+    assert quiet_reads <= 1, quiet_reads  # polling five times a second: 5 reads
+
+
+def test_a_stream_without_events_ends_after_the_idle_timeout(feed: Feed) -> None:
+    started = time.monotonic()
+    with ExitStack() as stack:
+        stream = feed.open("token-a", stack)
+        lines = list(stream.iter_lines())  # returns once the server ends the stream
+
+    assert 2.5 < time.monotonic() - started < 8
+    assert any("idle" in line for line in lines)
