@@ -2,7 +2,7 @@
 
 Streams then read the store when something was appended, not five times a second. Appends by
 other gateway processes (scale-out on PostgreSQL) ring no bell here, so a waiting stream still
-looks every `FALLBACK_SECONDS`.
+looks every `fallback_seconds`.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ FALLBACK_SECONDS = 2.0
 class AppendBell:
     """Each ring sets the current `asyncio.Event` and starts a new one for the next waiters."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, fallback_seconds: float = FALLBACK_SECONDS) -> None:
         self.engine = engine
+        self.fallback_seconds = fallback_seconds
         self._loop: asyncio.AbstractEventLoop | None = None
         self._event: asyncio.Event | None = None
 

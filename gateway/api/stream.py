@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
 from gateway.api.access import READERS, bearer_token
-from gateway.api.append_bell import FALLBACK_SECONDS, AppendBell, rung_within
+from gateway.api.append_bell import AppendBell, rung_within
 from gateway.api.deps import GatewayDep
 from gateway.api.stream_slots import StreamSlot, StreamSlots
 from gateway.cloudevents import to_cloudevent
@@ -97,7 +97,8 @@ async def server_sent_events(
         if now - last_write >= HEARTBEAT_SECONDS:
             yield b": still here\n\n"
             last_write = now
-        await rung_within(rung, FALLBACK_SECONDS)
+        until_due = min(idle_seconds - (now - last_event), HEARTBEAT_SECONDS - (now - last_write))
+        await rung_within(rung, max(0.0, min(bell.fallback_seconds, until_due)))
 
 
 def _event(event: StoredEvent) -> bytes:
