@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from gateway.delivery.operations import DeliveryView, deliveries_for_positions, show_delivery
+from gateway.imports.claims import imported_command
 from gateway.imports.ledger import COLUMNS as IMPORT_COLUMNS
 from gateway.imports.ledger import ImportRecord
 from gateway.operations.dead_letters import business_key
@@ -34,11 +35,19 @@ class Journey:
         return next((k for k in (business_key(e.data) for e in self.events) if k), None)
 
 
+def command_record(store: SqlEventStore, command_id: str) -> CommandRecord | None:
+    """A command's record: its `commands` row, or a file import's claim (imports keep no row)."""
+    return store.get_command(command_id) or imported_command(store, command_id)
+
+
 def find_commands(store: SqlEventStore, text: str) -> list[CommandRecord]:
     """Commands whose id is `text`, or whose legacy reference is or contains it."""
     wanted = text.strip()
     if not wanted:
         return []
+    imported = _imported_by_reference(store, wanted)
+    if imported:
+        return imported
     rows = store.fetch(
         f"SELECT {COMMAND_COLUMNS} FROM commands WHERE command_id = ? OR source_ref = ? "
         "ORDER BY recorded_at DESC LIMIT ?",
@@ -53,8 +62,25 @@ def find_commands(store: SqlEventStore, text: str) -> list[CommandRecord]:
     return [CommandRecord(*row) for row in rows]
 
 
+def _imported_by_reference(store: SqlEventStore, text: str) -> list[CommandRecord]:
+    """`NAME record N` of an imported file: the command its record became, if it did."""
+    match = FILE_RECORD.match(text)
+    if match is None:
+        found = imported_command(store, text)
+        return [found] if found is not None else []
+    rows = store.fetch(
+        "SELECT c.command_id FROM record_claims c JOIN imports i ON i.id = c.import_id "
+        "WHERE i.file_name = ? AND c.record_number = ? UNION "
+        "SELECT r.command_id FROM import_rejects r JOIN imports i ON i.id = r.import_id "
+        "WHERE i.file_name = ? AND r.record_number = ? AND r.command_id IS NOT NULL",
+        (match["file"], int(match["number"]), match["file"], int(match["number"])),
+    )
+    records = [imported_command(store, row[0]) for row in rows]
+    return [r for r in records if r is not None]
+
+
 def journey(store: SqlEventStore, command_id: str) -> Journey | None:
-    command = store.get_command(command_id)
+    command = command_record(store, command_id)
     if command is None:
         return None
     events: list[StoredEvent] = []
