@@ -23,8 +23,9 @@ ACKNOWLEDGED = (
     "WHERE a.delivery_id = d.id AND a.verdict IN ('delivered', 'duplicate')) THEN 1 ELSE 0 END"
 )
 # Each row's cut-off (its LAST_POSTING_REF's position in the account), computed once; then the
-# account's lines up to it with their deliveries, summed per account. Hash joins on PostgreSQL,
-# index range scans on SQLite.
+# account's lines with their deliveries, summed per account: those up to the cut-off, and those
+# after it that GL acknowledged before it closed (GL should hold them). Hash joins on
+# PostgreSQL, index range scans on SQLite.
 FIGURES = f"""
 WITH balances AS MATERIALIZED (
     SELECT b.account, b.line, b.currency, b.balance, b.posting_count, b.last_ref,
@@ -32,13 +33,16 @@ WITH balances AS MATERIALIZED (
             AND c.account = b.account AND c.reference = b.last_ref) AS cut
     FROM reconciliation_balances b WHERE b.import_id = ?
 ), lines AS (
-    SELECT b.account, l.amount, {ACKNOWLEDGED} AS ack
+    SELECT b.account, l.amount, {ACKNOWLEDGED} AS ack,
+           CASE WHEN l.position <= b.cut THEN 1 ELSE 0 END AS within,
+           CASE WHEN d.delivered_at <= ? THEN 1 ELSE 0 END AS by_close
     FROM balances b
-    JOIN ledger_lines l ON l.destination = ? AND l.account = b.account AND l.position <= b.cut
+    JOIN ledger_lines l ON l.destination = ? AND l.account = b.account
     JOIN deliveries d ON d.destination = l.destination AND d.position = l.position
 ), sums AS (
-    SELECT account, SUM(CASE WHEN ack = 1 THEN amount ELSE 0 END) AS amount,
-           SUM(ack) AS acknowledged, COUNT(*) AS sent
+    SELECT account, SUM(CASE WHEN within = 1 AND ack = 1 THEN amount ELSE 0 END) AS amount,
+           SUM(within * ack) AS acknowledged, SUM(within) AS sent,
+           SUM((1 - within) * ack * by_close) AS late
     FROM lines GROUP BY account
 )
 SELECT b.account, b.line, b.currency, b.balance, b.posting_count, b.last_ref, b.cut,
@@ -46,7 +50,7 @@ SELECT b.account, b.line, b.currency, b.balance, b.posting_count, b.last_ref, b.
 FROM balances b LEFT JOIN sums s ON s.account = b.account
 WHERE b.cut IS NULL OR COALESCE(s.amount, 0) <> b.balance
    OR COALESCE(s.acknowledged, 0) <> b.posting_count
-   OR COALESCE(s.acknowledged, 0) <> COALESCE(s.sent, 0)
+   OR COALESCE(s.acknowledged, 0) <> COALESCE(s.sent, 0) OR COALESCE(s.late, 0) > 0
 ORDER BY b.account
 """
 GATEWAY_ONLY = f"""
@@ -60,7 +64,7 @@ ORDER BY l.account
 """
 POSTINGS = f"""
 SELECT l.account, l.position, l.reference, l.amount, l.currency, d.id, d.status, d.attempts,
-       {ACKNOWLEDGED}
+       {ACKNOWLEDGED}, d.delivered_at
 FROM ledger_lines l JOIN deliveries d ON d.destination = l.destination AND d.position = l.position
 WHERE l.destination = ? AND l.account IN ({{marks}})
 ORDER BY l.account, l.position
@@ -95,10 +99,10 @@ def _streamed(conn: Connection, store: SqlEventStore, statement: str, params: An
 
 
 def ledger_figures(
-    store: SqlEventStore, conn: Connection, *, destination: str, import_id: int
+    store: SqlEventStore, conn: Connection, *, destination: str, import_id: int, as_of: float
 ) -> Iterator[AccountFigures]:
     """The accounts of the file that differ from the acknowledged lines up to their cut."""
-    params = (destination, import_id, destination)
+    params = (destination, import_id, as_of, destination)
     for row in _streamed(conn, store, FIGURES, params):
         account, line, currency, balance, count, last_ref, cut, amount, acknowledged = row
         ledger = AccountBalance(int(line), account, currency, int(balance), int(count), last_ref)
@@ -127,9 +131,9 @@ def sent_postings(
         batch = chosen[start : start + ACCOUNTS_PER_READ]
         statement = POSTINGS.format(marks=",".join("?" * len(batch)))
         for row in conn.exec_driver_sql(store.sql(statement), (destination, *batch)):
-            account, position, ref, amount, currency, delivery, status, attempts, ack = row
+            account, position, ref, amount, currency, delivery, status, attempts, ack, at = row
             found.setdefault(account, []).append(
                 SentPosting(int(position), ref, int(amount), currency, int(delivery), status,
-                            int(attempts), bool(ack))
+                            int(attempts), bool(ack), None if at is None else float(at))
             )  # fmt: skip
     return found

@@ -40,6 +40,7 @@ class SentPosting(NamedTuple):
     status: str
     attempts: int
     acknowledged: bool
+    acknowledged_at: float | None = None  # when the delivery was acknowledged (epoch seconds)
 
     @property
     def what(self) -> str:
@@ -74,8 +75,14 @@ def money(amount: int) -> str:
     return f"{sign}{abs(amount) // 100}.{abs(amount) % 100:02d}"
 
 
-def explain(figures: AccountFigures, postings: Sequence[SentPosting]) -> list[Difference]:
-    """The differences of one account (none when the ledger and the records agree)."""
+def explain(
+    figures: AccountFigures, postings: Sequence[SentPosting], *, as_of: float
+) -> list[Difference]:
+    """The differences of one account (none when the ledger and the records agree).
+
+    `as_of` is when the ledger closed its day: a posting after its last one that it had
+    acknowledged by then should be in its figures all the same.
+    """
     if figures.ledger is None:
         return [_only_in_gateway(figures, postings)]
     if not postings:
@@ -90,6 +97,12 @@ def explain(figures: AccountFigures, postings: Sequence[SentPosting]) -> list[Di
     rest = [p for p in waiting if p not in explained]
     if rest:
         found.append(_not_sent_yet(figures, rest))
+    late = [
+        p for p in postings
+        if p.position > figures.cut and p.acknowledged and (p.acknowledged_at or 0) <= as_of
+    ]  # fmt: skip
+    if late:
+        found.append(_acknowledged_before_close(figures, late))
     return found
 
 
@@ -133,6 +146,15 @@ def _sent_not_counted(
         "sent and acknowledged but not counted: " + ", ".join(p.reference for p in match)
     )
     return _difference(figures, DifferenceClass.SENT_NOT_COUNTED, detail, match)
+
+
+def _acknowledged_before_close(figures: AccountFigures, late: list[SentPosting]) -> Difference:
+    assert figures.ledger is not None
+    detail = (
+        f"acknowledged before the ledger closed its day, yet after its last posting "
+        f"{figures.ledger.last_ref}: not counted: " + ", ".join(p.reference for p in late)
+    )
+    return _difference(figures, DifferenceClass.SENT_NOT_COUNTED, detail, late)
 
 
 def _counted_not_sent(

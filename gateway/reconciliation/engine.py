@@ -180,7 +180,7 @@ def find_differences(
 ) -> list[Difference]:
     """Every difference, in account order: the file's accounts, then those only the gateway has."""
     figures: list[AccountFigures] = [
-        *ledger_figures(store, conn, destination=destination, import_id=import_id),
+        *ledger_figures(store, conn, destination=destination, import_id=import_id, as_of=as_of),
         *gateway_only_figures(
             store, conn, destination=destination, import_id=import_id, as_of=as_of
         ),
@@ -190,5 +190,5 @@ def find_differences(
     )
     differences: list[Difference] = []
     for figure in sorted(figures, key=lambda f: f.account):
-        differences.extend(explain(figure, postings.get(figure.account, [])))
+        differences.extend(explain(figure, postings.get(figure.account, []), as_of=as_of))
     return differences

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from gateway.reconciliation.differences import (
     AccountFigures,
+    Difference,
     DifferenceClass,
     SentPosting,
     explain,
@@ -11,6 +12,11 @@ from gateway.reconciliation.differences import (
 from gateway.reconciliation.ports import AccountBalance
 
 ACCOUNT = "000000000001"
+CLOSED = 1_796_000_000.0
+
+
+def explain_at(figures: AccountFigures, postings: list[SentPosting]) -> list[Difference]:
+    return explain(figures, postings, as_of=CLOSED)
 
 
 def posting(
@@ -32,31 +38,31 @@ def figures(balance: int, count: int, last: int, postings: list[SentPosting]) ->
 
 def test_agreeing_figures_have_no_difference() -> None:
     postings = [posting(1, 1000), posting(2, -300)]
-    assert explain(figures(700, 2, 2, postings), postings) == []
+    assert explain_at(figures(700, 2, 2, postings), postings) == []
 
 
 def test_a_pending_posting_before_the_last_ref_is_not_sent_yet() -> None:
     postings = [posting(1, 1000), posting(2, 50, status="pending", attempts=0), posting(3, 20)]
-    (difference,) = explain(figures(1020, 2, 3, postings), postings)
+    (difference,) = explain_at(figures(1020, 2, 3, postings), postings)
     assert difference.kind is DifferenceClass.NOT_SENT_YET
     assert [p.reference for p in difference.postings] == ["P-2"]
 
 
 def test_postings_after_the_last_ref_are_not_looked_at() -> None:
     postings = [posting(1, 1000), posting(2, 50, status="dead"), posting(3, 20, status="pending")]
-    assert explain(figures(1000, 1, 1, postings), postings) == []
+    assert explain_at(figures(1000, 1, 1, postings), postings) == []
 
 
 def test_two_lost_postings_are_found_together() -> None:
     postings = [posting(1, 1000), posting(2, -300), posting(3, 250), posting(4, 5)]
-    (difference,) = explain(figures(1005, 2, 4, postings), postings)
+    (difference,) = explain_at(figures(1005, 2, 4, postings), postings)
     assert difference.kind is DifferenceClass.SENT_NOT_COUNTED
     assert [p.reference for p in difference.postings] == ["P-2", "P-3"]
 
 
 def test_a_lost_posting_alike_in_amount_to_another_names_both() -> None:
     postings = [posting(1, 500), posting(2, 500), posting(3, 70)]
-    (difference,) = explain(figures(570, 2, 3, postings), postings)
+    (difference,) = explain_at(figures(570, 2, 3, postings), postings)
     assert difference.kind is DifferenceClass.SENT_NOT_COUNTED
     assert [p.reference for p in difference.postings] == ["P-1", "P-2"]
     assert "one of these" in difference.detail
@@ -64,12 +70,19 @@ def test_a_lost_posting_alike_in_amount_to_another_names_both() -> None:
 
 def test_a_count_gl_lacks_that_no_posting_explains_is_unexplained() -> None:
     postings = [posting(1, 1000), posting(2, -300)]
-    (difference,) = explain(figures(999, 1, 2, postings), postings)
+    (difference,) = explain_at(figures(999, 1, 2, postings), postings)
     assert difference.kind is DifferenceClass.UNEXPLAINED
 
 
 def test_an_amount_among_many_postings_is_unexplained_but_lists_them() -> None:
     postings = [posting(1, 1000), posting(2, -300)]
-    (difference,) = explain(figures(701, 2, 2, postings), postings)
+    (difference,) = explain_at(figures(701, 2, 2, postings), postings)
     assert difference.kind is DifferenceClass.UNEXPLAINED
     assert "do not say which" in difference.detail
+
+
+def test_a_posting_acknowledged_before_the_close_but_after_the_last_ref_was_not_counted() -> None:
+    postings = [posting(1, 1000), posting(2, -300)._replace(acknowledged_at=CLOSED - 5)]
+    (difference,) = explain_at(figures(1000, 1, 1, postings), postings)
+    assert difference.kind is DifferenceClass.SENT_NOT_COUNTED
+    assert [p.reference for p in difference.postings] == ["P-2"]

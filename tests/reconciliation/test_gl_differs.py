@@ -55,6 +55,20 @@ def test_a_posting_acknowledged_but_not_counted_by_gl_is_named(ledger: Ledger) -
     assert difference.ledger is not None and difference.ledger.balance == 125000
 
 
+def test_gls_last_posting_lost_after_its_acknowledgement_is_named(ledger: Ledger) -> None:
+    """GL's last ref then names the posting before: the lost one looks like tomorrow's, but GL
+    acknowledged it before it closed its day."""
+    log = delivered_day(ledger)
+    ledger.balances_file([p for p in log if p.ref != "A-004"])  # the fee's reversal
+
+    difference = only_difference(ledger)
+
+    assert difference.account == A
+    assert difference.kind is DifferenceClass.SENT_NOT_COUNTED
+    assert refs(difference) == ["A-004"]
+    assert "before the ledger closed" in difference.detail
+
+
 def test_a_posting_gl_counted_but_never_acknowledged_is_named(ledger: Ledger) -> None:
     """GL books the posting and its answer never reaches the gateway: retried, not yet known."""
     ledger.config = replace_gl(ledger, timeout_seconds=0.3, retry={"delays_seconds": [60]})
