@@ -13,13 +13,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from gateway.api.console import routes, views
+from gateway.api.console import reconciliation, routes, views
 from gateway.api.console.rendering import console_page, router
 from gateway.api.console.sessions import SignInNeeded
 
 __all__ = ["console_page", "install_console"]
 STATIC = Path(__file__).parent / "static"
-assert routes and views  # their routes register on import
+assert reconciliation and routes and views  # their routes register on import
 
 
 async def _to_sign_in(request: Request, exc: Exception) -> Response:
