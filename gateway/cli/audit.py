@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import getpass
+import time
 from typing import Annotated
 
 import typer
 
+from gateway.bootstrap import Gateway
 from gateway.cli.options import DEFAULT_CONFIG, ConfigOption, open_gateway
 from gateway.cli.output import Column, JsonOption, right, show_rows
 from gateway.operations import audit
@@ -18,6 +21,15 @@ COLUMNS = (
     Column("channel", "through"), Column("action"), Column("target"), Column("outcome"),
     Column("detail"),
 )  # fmt: skip
+
+
+def recorded(
+    gateway: Gateway, *, action: str, target: str, outcome: audit.Outcome, detail: str
+) -> None:
+    """An action taken from the command line, in the audit log as the OS user's."""
+    actor = audit.Actor(getpass.getuser(), "cli")
+    audit.record(gateway.store, actor, action=action, target=target, outcome=outcome,
+                 detail=detail, now=time.time())  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:

@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from gateway.bootstrap import Gateway
+from gateway.cli.audit import recorded
 from gateway.cli.options import DEFAULT_CONFIG, ConfigOption, open_gateway
 from gateway.cli.output import (
     Column,
@@ -130,6 +131,9 @@ def dlq_redrive(
     try:
         count = operations.redrive(gateway.store, ids or [], now=time.time(),
                                    destination=destination)  # fmt: skip
+        recorded(gateway, action="redrive", target=_target(ids, destination),
+                 outcome="done" if count else "refused",
+                 detail=f"{count} dead letters redriven")  # fmt: skip
     finally:
         gateway.close()
     say(f"{count} dead letters redriven")
@@ -144,9 +148,16 @@ def dlq_skip(
     gateway = open_gateway(config)
     try:
         count = operations.skip(gateway.store, ids)
+        recorded(gateway, action="skip", target=_target(ids, None),
+                 outcome="done" if count else "refused",
+                 detail=f"{count} dead letters skipped")  # fmt: skip
     finally:
         gateway.close()
     say(f"{count} dead letters skipped")
+
+
+def _target(ids: list[int] | None, destination: str | None) -> str:
+    return " ".join(map(str, ids or [])) or f"every dead letter of {destination}"
 
 
 def replay_command(

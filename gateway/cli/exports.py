@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from gateway.bootstrap import Gateway
-from gateway.cli.jobs import report, runner_of
+from gateway.cli.jobs import audit_run, report, runner_of
 from gateway.cli.options import DEFAULT_CONFIG, ConfigOption, open_gateway
 from gateway.cli.output import Column, JsonOption, fail, show_record, show_rows, usage_error
 from gateway.exports.engine import ExportJob
@@ -102,6 +102,7 @@ def exports_rerun(job: str, day: DayArgument, config: ConfigOption = DEFAULT_CON
             f"export:{job}", lambda: _written(export, business_day), due_at=time.time(),
             trigger="manual",
         )  # fmt: skip
+        audit_run(gateway, "rerun-export", f"{job} {business_day}", outcome)
     finally:
         gateway.close()
     report(outcome)

@@ -16,6 +16,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from gateway.bootstrap import Gateway
+from gateway.cli.audit import recorded
 from gateway.cli.options import DEFAULT_CONFIG, ConfigOption, open_gateway
 from gateway.cli.output import (
     FAILED,
@@ -221,7 +222,11 @@ def rejects_replay(
         for outcome in outcomes:
             verdict = "replayed" if outcome.replayed else f"still refused: {outcome.reason}"
             say(f"reject {outcome.reject.id} (record {outcome.reject.record_number}): {verdict}")
-        say(f"{sum(o.replayed for o in outcomes)} of {len(outcomes)} replayed")
+        summary = f"{sum(o.replayed for o in outcomes)} of {len(outcomes)} replayed"
+        say(summary)
+        recorded(gateway, action="replay", target=" ".join(str(r.id) for r in chosen) or "-",
+                 outcome="done" if all(o.replayed for o in outcomes) else "refused",
+                 detail=summary)  # fmt: skip
     finally:
         gateway.close()
     if not all(o.replayed for o in outcomes):

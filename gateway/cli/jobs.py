@@ -11,10 +11,12 @@ from typing import Any
 import typer
 
 from gateway.bootstrap import Gateway
+from gateway.cli.audit import recorded
 from gateway.cli.options import DEFAULT_CONFIG, ConfigOption, open_gateway
 from gateway.cli.output import FAILED, Column, JsonOption, say, show_rows, usage_error
 from gateway.errors import UnknownJob
 from gateway.jobs import JobRunner, RunOutcome, job_statuses
+from gateway.operations.actions import JOB_OUTCOMES
 from gateway.operations.readable import moment
 
 jobs_app = typer.Typer(help="Scheduled jobs: schedules, runs, leases.", no_args_is_help=True)
@@ -58,11 +60,19 @@ def jobs_run(job: str, config: ConfigOption = DEFAULT_CONFIG) -> None:
     gateway = open_gateway(config)
     try:
         outcome = runner_of(gateway).run_now(gateway.scheduled_jobs(), job, now=time.time())
+        audit_run(gateway, "run-job", job, outcome)
     except UnknownJob as exc:
         usage_error(str(exc))
     finally:
         gateway.close()
     report(outcome)
+
+
+def audit_run(gateway: Gateway, action: str, target: str, outcome: RunOutcome) -> None:
+    verdict = JOB_OUTCOMES.get(outcome.outcome, "failed")
+    recorded(gateway, action=action, target=target, outcome=verdict,
+             detail=f"{outcome.job}: {outcome.outcome}" + (f": {outcome.detail}"
+                                                           if outcome.detail else ""))  # fmt: skip
 
 
 def report(outcome: RunOutcome) -> None:

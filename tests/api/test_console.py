@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -15,7 +16,9 @@ from gateway.api import create_app
 from gateway.bootstrap import Gateway, build
 from gateway.cli import app as cli
 from gateway.config import parse_config
+from tests.adapters.cbs.spec_files import AccountLine, Posting, postings_file, postings_name
 from tests.http_server import serve_in_thread
+from tests.imports.conftest import ACCOUNT, make_bank
 
 TOKEN = "operator-console-2026"
 HOSTILE = "<script>alert(1)</script>"
@@ -144,3 +147,32 @@ def test_an_operator_bearer_token_reads_console_pages_without_a_cookie(console: 
         page = client.get("/admin/sources", follow_redirects=False)
 
     assert page.status_code == 200 and "Sources" in page.text
+
+
+def test_a_journey_is_found_by_the_file_record_an_import_applied(
+    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GATEWAY_OPERATOR_TOKENS", TOKEN)
+    bank = make_bank(tmp_path, database_url)
+    try:
+        bank.open_accounts(AccountLine(ACCOUNT))
+        name = postings_name("20240301")
+        posting = Posting("TXN0000000000042", ACCOUNT, "DEP", Decimal("12.00"))
+        assert bank.deliver("cbs-postings", name, postings_file([posting])).record.status == (
+            "completed"
+        )
+        with (
+            serve_in_thread(create_app(bank.gateway)) as base_url,
+            httpx.Client(base_url=base_url, timeout=10) as client,
+        ):
+            sign_in(client)
+            found = client.get("/admin/journey", params={"q": f"{name} record 2"})
+            missing = client.get("/admin/journey", params={"q": f"{name} record 9"})
+    finally:
+        bank.gateway.close()
+
+    assert found.status_code == 200
+    assert f"file {name} record 2 of cbs-postings" in found.text
+    assert "TXN0000000000042" in found.text and "FundsDeposited v2" in found.text
+    assert "No delivery" in found.text  # no destination is configured here
+    assert "Legacy input" not in missing.text

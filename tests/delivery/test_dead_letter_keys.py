@@ -55,3 +55,15 @@ def test_dlq_list_shows_each_dead_letters_txn_ref_and_source_record(
     assert letter["source"] == "cbs-postings" and letter["destination"] == "gl"
     assert [json.loads(row)["id"] for row in found.stdout.splitlines()] == [letter["id"]]
     assert dead_letters(store, search="TXN0000000000076") == []
+    redriven = CliRunner().invoke(app, ["dlq", "redrive", str(letter["id"]), "--config",
+                                        str(config)])  # fmt: skip
+    again = CliRunner().invoke(app, ["dlq", "redrive", str(letter["id"]), "--config",
+                                     str(config)])  # fmt: skip
+    audited = CliRunner().invoke(app, ["audit", "list", "--config", str(config)])
+
+    assert redriven.stdout == "1 dead letters redriven\n" and again.exit_code == 0
+    entries = [json.loads(line) for line in audited.stdout.splitlines()]
+    assert [(e["action"], e["channel"], e["target"], e["outcome"]) for e in entries] == [
+        ("redrive", "cli", str(letter["id"]), "refused"),  # newest first: nothing left to redrive
+        ("redrive", "cli", str(letter["id"]), "done"),
+    ]
