@@ -7,6 +7,7 @@ could make differ); the gateway's postings of those accounts are then read to ex
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -16,6 +17,7 @@ from gateway.reconciliation.ports import AccountBalance
 from gateway.store.sql import SqlEventStore
 
 STAGE_BATCH = 5000
+STAGED = "import_id, account, line, currency, balance, posting_count, last_ref"
 ACCOUNTS_PER_READ = 500
 # Acknowledged: the delivery is delivered, or an attempt was (a replay puts it back to pending).
 ACKNOWLEDGED = (
@@ -78,19 +80,32 @@ def stage_balances(
     conn.exec_driver_sql(
         store.sql("DELETE FROM reconciliation_balances WHERE import_id = ?"), (import_id,)
     )
-    statement = store.sql(
-        "INSERT INTO reconciliation_balances (import_id, account, line, currency, balance, "
-        "posting_count, last_ref) VALUES (?,?,?,?,?,?,?)"
+    values = (
+        (import_id, r.account, r.line, r.currency, r.balance, r.posting_count, r.last_ref)
+        for r in rows
     )
-    for start in range(0, len(rows), STAGE_BATCH):
-        batch = rows[start : start + STAGE_BATCH]
-        conn.exec_driver_sql(
-            statement,
-            [(import_id, r.account, r.line, r.currency, r.balance, r.posting_count, r.last_ref)
-             for r in batch],
-        )  # fmt: skip
-    if store.is_postgres:  # fresh rows have no statistics: without them the plan is nested loops
+    if store.is_postgres:
+        _copy(conn, values)
+        # Fresh rows have no statistics: without them the plan is nested loops.
         conn.exec_driver_sql("ANALYZE reconciliation_balances")
+        return
+    statement = store.sql(f"INSERT INTO reconciliation_balances ({STAGED}) VALUES (?,?,?,?,?,?,?)")
+    batch = list(islice(values, STAGE_BATCH))
+    while batch:
+        conn.exec_driver_sql(statement, batch)
+        batch = list(islice(values, STAGE_BATCH))
+
+
+def _copy(conn: Connection, values: Iterable[tuple[Any, ...]]) -> None:
+    """PostgreSQL's COPY, in the connection's own transaction: a tenth of executemany's time."""
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    with (
+        driver.cursor() as cursor,
+        cursor.copy(f"COPY reconciliation_balances ({STAGED}) FROM STDIN") as copy,
+    ):
+        for row in values:
+            copy.write_row(row)
 
 
 def _streamed(conn: Connection, store: SqlEventStore, statement: str, params: Any) -> Any:

@@ -167,6 +167,10 @@ class Reconciler:
             if self.store.is_postgres:
                 conn = conn.execution_options(isolation_level="REPEATABLE READ")
             with conn.begin():
+                if self.store.is_postgres:
+                    # The aggregate is read through a cursor: plan it for all its rows (hash
+                    # joins), not for the first ones (nested loops over a million lines).
+                    conn.exec_driver_sql("SET LOCAL cursor_tuple_fraction = 1.0")
                 yield conn
 
     def _reread(self, record: ImportRecord) -> ImportRecord:
