@@ -2,6 +2,8 @@
 
 With per-stream ordering a claim takes only a stream's head (no earlier open delivery of the
 same stream) and the next few of that stream behind it: a run that one worker sends in order.
+A run stops before a delivery that is not due yet (a `Retry-After` is honoured for each).
+Lease times are the database's clock, so every process agrees when a lease has ended.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from gateway.delivery.dbclock import now_sql
 from gateway.store.decoding import decode_row
 from gateway.store.port import StoredEvent
 from gateway.store.sql import SqlEventStore
@@ -19,13 +22,19 @@ from gateway.store.writes import EVENT_COLUMNS
 
 CLAIMED_COLUMNS = (
     "id, position, stream_id, idempotency_key, attempts, counted_attempts, run_started_at, "
-    "event_at, due_at, breached_at"
+    "event_at, due_at, breached_at, retry_later_attempts"
 )
-FREE = "(d.lease_expires_at IS NULL OR d.lease_expires_at < ?)"
 HEAD = (
     "NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.destination = d.destination "
     "AND e.stream_id = d.stream_id AND e.position < d.position "
     "AND e.status IN ('pending', 'dead'))"
+)
+# A requeued delivery (replay, redrive: `sla_from` set) may sit before later ones already
+# leased to a worker: it waits until its stream is free, so the stream's order holds.
+STREAM_FREE = (
+    "(d.sla_from IS NULL OR NOT EXISTS (SELECT 1 FROM deliveries f WHERE "
+    "f.destination = d.destination AND f.stream_id = d.stream_id AND f.id <> d.id "
+    "AND f.status = 'pending' AND f.lease_expires_at >= {now}))"
 )
 
 
@@ -43,16 +52,30 @@ class Claimed:
     event_at: float
     due_at: float
     breached_at: float | None
+    retry_later_attempts: int = 0
     event: StoredEvent | None = None
 
 
 @dataclass(slots=True, eq=False)
 class Run:
-    """Deliveries of one stream in feed order, sent one after another; `lease_until` is shared."""
+    """Deliveries of one stream in feed order, sent one after another.
+
+    `deadline` is the worker's own monotonic time by which the lease surely still holds;
+    `lost` is set when a renewal found the lease gone: nothing more is sent on it.
+    """
 
     stream_id: str
     deliveries: list[Claimed] = field(default_factory=list)
-    lease_until: float = 0.0
+    deadline: float = 0.0
+    next_index: int = 0
+    lost: bool = False
+
+    def unsent(self) -> list[Claimed]:
+        return self.deliveries[self.next_index :]
+
+
+def free(store: SqlEventStore) -> str:
+    return f"(d.lease_expires_at IS NULL OR d.lease_expires_at < {now_sql(store)})"
 
 
 def claim(
@@ -66,8 +89,7 @@ def claim(
     run_length: int,
     ordered: bool,
 ) -> list[Run]:
-    """Lease up to `streams` runs of due deliveries; an empty list when nothing is due."""
-    lease_until = now + lease_seconds
+    """Lease up to `streams` runs of deliveries due at `now`; an empty list when none is."""
     with store.transaction() as tx:
         conn = tx.connection
         heads = _heads(store, conn, destination, now=now, limit=streams, ordered=ordered)
@@ -76,9 +98,9 @@ def claim(
         rows = heads
         if ordered and run_length > 1:
             rows = _runs(store, conn, destination, heads, now=now, run_length=run_length)
-        _lease(store, conn, [r[0] for r in rows], worker=worker, until=lease_until)
+        _lease(store, conn, [r[0] for r in rows], worker=worker, seconds=lease_seconds)
         events = _events(store, conn, [r[1] for r in rows])
-    return _group(rows, events, lease_until)
+    return _group(rows, events)
 
 
 def _heads(
@@ -86,52 +108,55 @@ def _heads(
     ordered: bool,
 ) -> list[Any]:  # fmt: skip
     lock = " FOR UPDATE OF d SKIP LOCKED" if store.is_postgres else ""
+    order = f" AND {HEAD} AND {STREAM_FREE.format(now=now_sql(store))}" if ordered else ""
     statement = (
         f"SELECT {CLAIMED_COLUMNS} FROM deliveries d WHERE d.destination = ? "
-        f"AND d.status = 'pending' AND d.next_attempt_at <= ? AND {FREE}"
-        f"{' AND ' + HEAD if ordered else ''} ORDER BY d.position LIMIT ?{lock}"
+        f"AND d.status = 'pending' AND d.next_attempt_at <= ? AND {free(store)}"
+        f"{order} ORDER BY d.position LIMIT ?{lock}"
     )
-    return list(conn.exec_driver_sql(store.sql(statement), (destination, now, now, limit)))
+    return list(conn.exec_driver_sql(store.sql(statement), (destination, now, limit)))
 
 
 def _runs(
     store: SqlEventStore, conn: Connection, destination: str, heads: Sequence[Any], *,
     now: float, run_length: int,
 ) -> list[Any]:  # fmt: skip
-    """Each head and the pending deliveries right behind it in its stream, while unleased."""
+    """Each head and the pending deliveries right behind it in its stream, while unleased
+    and due: a delivery another worker holds, or one told to wait, ends the run before it."""
     marks = ", ".join("?" * len(heads))
     statement = (
-        f"SELECT {CLAIMED_COLUMNS}, leased FROM (SELECT {CLAIMED_COLUMNS}, "
-        f"CASE WHEN {FREE} THEN 0 ELSE 1 END AS leased, ROW_NUMBER() OVER "
-        "(PARTITION BY d.stream_id ORDER BY d.position) AS n FROM deliveries d "
+        f"SELECT {CLAIMED_COLUMNS}, held FROM (SELECT {CLAIMED_COLUMNS}, "
+        f"CASE WHEN {free(store)} AND d.next_attempt_at <= ? THEN 0 ELSE 1 END AS held, "
+        "ROW_NUMBER() OVER (PARTITION BY d.stream_id ORDER BY d.position) AS n "
+        "FROM deliveries d "
         f"WHERE d.destination = ? AND d.status = 'pending' AND d.stream_id IN ({marks})) AS r "
         "WHERE n <= ? ORDER BY position"
     )
     params = (now, destination, *(h[2] for h in heads), run_length)
     found = conn.exec_driver_sql(store.sql(statement), params).fetchall()
     head_ids = {h[0] for h in heads}
-    blocked: set[str] = set()
+    ended: set[str] = set()
     rows = []
-    for row in found:  # a run stops at the first delivery another worker still holds
-        if row[2] in blocked or (row[-1] and row[0] not in head_ids):
-            blocked.add(row[2])
+    for row in found:
+        if row[2] in ended or (row[-1] and row[0] not in head_ids):
+            ended.add(row[2])
             continue
         rows.append(row[:-1])
     return rows
 
 
 def _lease(
-    store: SqlEventStore, conn: Connection, ids: Sequence[int], *, worker: str, until: float
+    store: SqlEventStore, conn: Connection, ids: Sequence[int], *, worker: str, seconds: float
 ) -> None:
     """One statement per 500 rows: a statement per row costs a round trip each on PostgreSQL."""
     for start in range(0, len(ids), 500):
         chunk = tuple(ids[start : start + 500])
         conn.exec_driver_sql(
             store.sql(
-                "UPDATE deliveries SET lease_owner = ?, lease_expires_at = ? "
+                f"UPDATE deliveries SET lease_owner = ?, lease_expires_at = {now_sql(store)} + ? "
                 f"WHERE id IN ({', '.join('?' * len(chunk))})"
             ),
-            (worker, until, *chunk),
+            (worker, seconds, *chunk),
         )
 
 
@@ -144,32 +169,36 @@ def _events(store: SqlEventStore, conn: Connection, positions: Sequence[int]) ->
     return {row[0]: row for row in rows}
 
 
-def _group(rows: Sequence[Any], events: dict[int, Any], lease_until: float) -> list[Run]:
+def _group(rows: Sequence[Any], events: dict[int, Any]) -> list[Run]:
     runs: dict[str, Run] = {}
     for row in rows:
         claimed = Claimed(*row)
         claimed.event = decode_row(tuple(events[claimed.position]))
-        run = runs.setdefault(claimed.stream_id, Run(claimed.stream_id, lease_until=lease_until))
+        run = runs.setdefault(claimed.stream_id, Run(claimed.stream_id))
         run.deliveries.append(claimed)
     return list(runs.values())
 
 
 def renew(
-    store: SqlEventStore, ids: Sequence[int], *, worker: str, now: float, lease_seconds: float
-) -> float:
-    """Extend the leases this worker still holds on `ids`; returns the new expiry.
+    store: SqlEventStore, ids: Sequence[int], *, worker: str, lease_seconds: float
+) -> set[int]:
+    """Extend the leases this worker still holds on `ids`; returns the ids it renewed.
 
-    A lease that already expired is not renewed: another worker may have taken it.
+    A lease that already ended is not renewed (another worker may hold it now): the caller
+    stops sending every run with a delivery missing from the answer.
     """
-    until = now + lease_seconds
+    renewed: set[int] = set()
+    now = now_sql(store)
     with store.transaction() as tx:
         for start in range(0, len(ids), 500):
             chunk = tuple(ids[start : start + 500])
-            tx.connection.exec_driver_sql(
+            found = tx.connection.exec_driver_sql(
                 store.sql(
-                    "UPDATE deliveries SET lease_expires_at = ? WHERE lease_owner = ? "
-                    f"AND lease_expires_at >= ? AND id IN ({', '.join('?' * len(chunk))})"
+                    f"UPDATE deliveries SET lease_expires_at = {now} + ? WHERE lease_owner = ? "
+                    f"AND lease_expires_at >= {now} AND id IN ({', '.join('?' * len(chunk))}) "
+                    "RETURNING id"
                 ),
-                (until, worker, now, *chunk),
+                (lease_seconds, worker, *chunk),
             )
-    return until
+            renewed.update(int(r[0]) for r in found)
+    return renewed

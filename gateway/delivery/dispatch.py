@@ -85,10 +85,10 @@ def new_rows(
 
 
 def insert_deliveries(store: SqlEventStore, conn: Connection, rows: list[tuple[Any, ...]]) -> None:
-    conn.exec_driver_sql(
-        store.sql(f"INSERT INTO deliveries ({DELIVERY_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)"),
-        rows,
-    )
+    """Rows of `DELIVERY_COLUMNS`, or of those and `sla_from` (a replay's own SLA clock)."""
+    columns = DELIVERY_COLUMNS if len(rows[0]) == 11 else f"{DELIVERY_COLUMNS}, sla_from"
+    marks = ",".join("?" * len(rows[0]))
+    conn.exec_driver_sql(store.sql(f"INSERT INTO deliveries ({columns}) VALUES ({marks})"), rows)
 
 
 def _locked_position(

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from gateway.delivery.settle import UNKNOWN
 from gateway.errors import UnknownDelivery
 from gateway.sla.breaches import query
 from gateway.store.sql import SqlEventStore
@@ -16,7 +17,8 @@ from gateway.store.sql import SqlEventStore
 DELIVERY_FIELDS = (
     "id", "destination", "position", "stream_id", "event_id", "event_type", "idempotency_key",
     "status", "attempts", "event_at", "due_at", "next_attempt_at", "delivered_at",
-    "latency_seconds", "breached_at", "last_status", "last_error", "lease_owner",
+    "latency_seconds", "breached_at", "last_status", "last_error", "lease_owner", "sla_from",
+    "retry_later_attempts",
 )  # fmt: skip
 ATTEMPT_FIELDS = (
     "attempt", "worker", "started_at", "latency_ms", "status_code", "verdict", "error", "answer",
@@ -77,6 +79,11 @@ def show_delivery(store: SqlEventStore, delivery_id: int) -> DeliveryView:
     )
 
 
+def outcome_unknown(attempt: dict[str, Any]) -> bool:
+    """Recorded as started, no outcome after: in flight now, or the sender died mid-send."""
+    return bool(attempt["verdict"] == UNKNOWN)
+
+
 def deliveries_for_positions(store: SqlEventStore, first: int, last: int) -> list[DeliveryView]:
     """The deliveries that followed from a command's events (`GET /commands/{id}`)."""
     rows = query(
@@ -91,11 +98,17 @@ def deliveries_for_positions(store: SqlEventStore, first: int, last: int) -> lis
 def redrive(
     store: SqlEventStore, ids: Sequence[int], *, now: float, destination: str | None = None
 ) -> int:
-    """Dead letters become pending again with a fresh retry budget; the same key is kept."""
+    """Dead letters become pending again with a fresh retry budget; the same key is kept.
+
+    Their SLA clock starts again now, with the deadline they had (`sla_from`, `due_at`).
+    """
     return _change_dead(
         store, ids, destination,
-        "status = 'pending', counted_attempts = 0, run_started_at = NULL, next_attempt_at = ?",
-        (now,),
+        "status = 'pending', counted_attempts = 0, retry_later_attempts = 0, "
+        "run_started_at = NULL, next_attempt_at = ?, "
+        "due_at = ? + (due_at - COALESCE(sla_from, event_at)), sla_from = ?, "
+        "breached_at = NULL, paged_at = NULL",
+        (now, now, now),
     )  # fmt: skip
 
 

@@ -2,7 +2,9 @@
 
 Delivered, skipped and dead deliveries in the range become pending with their own idempotency
 key; subscribed events that never had a delivery (a destination started at `latest`) get one.
-The SLA clock of a replayed delivery starts at the replay, not at the event.
+The SLA clock of a replayed delivery starts at the replay, not at the event (`sla_from`):
+its breach and its page are counted from then. A replayed delivery waits for its stream to
+be free of deliveries other workers are sending (see `claims.STREAM_FREE`).
 """
 
 from __future__ import annotations
@@ -75,7 +77,7 @@ def replay(
             rows = new_rows(subscription, missing, now=now)
             if rows:
                 insert_deliveries(store, conn, [(*r[:8], now + subscription.deadline_seconds,
-                                                 *r[9:]) for r in rows])  # fmt: skip
+                                                 *r[9:], now) for r in rows])  # fmt: skip
     return ReplayOutcome(len(events), len(requeue), len(missing), len(pending), dry_run)
 
 
@@ -104,9 +106,10 @@ def _requeue(
         conn.exec_driver_sql(
             store.sql(
                 "UPDATE deliveries SET status = 'pending', counted_attempts = 0, "
-                "run_started_at = NULL, next_attempt_at = ?, due_at = ?, breached_at = NULL, "
-                "paged_at = NULL WHERE destination = ? AND position = ?"
+                "retry_later_attempts = 0, run_started_at = NULL, next_attempt_at = ?, "
+                "due_at = ?, sla_from = ?, breached_at = NULL, paged_at = NULL "
+                "WHERE destination = ? AND position = ?"
             ),
-            [(now, now + subscription.deadline_seconds, subscription.destination, p)
+            [(now, now + subscription.deadline_seconds, now, subscription.destination, p)
              for p in positions],
         )  # fmt: skip

@@ -15,6 +15,28 @@ from gateway.sla.report import SlaLine, SlaSource, latency_line
 from gateway.store.sql import SqlEventStore
 
 DAY = 86_400.0
+HELD_BACK_AFTER = 3  # retry-later answers in a row before a stream shows as blocked
+BLOCKED = (
+    "SELECT COUNT(DISTINCT stream_id), MAX(CASE WHEN status = 'dead' THEN 1 ELSE 0 END) "
+    "FROM deliveries WHERE destination = ? AND (status = 'dead' OR (status = 'pending' "
+    "AND retry_later_attempts >= ?))"
+)
+LATEST_REASON = (
+    "SELECT stream_id, last_error, status, retry_later_attempts FROM deliveries "
+    "WHERE destination = ? AND (status = 'dead' OR (status = 'pending' "
+    "AND retry_later_attempts >= ?)) ORDER BY id DESC LIMIT 1"
+)
+
+
+def blocked_streams(store: SqlEventStore, destination: str) -> tuple[int, str]:
+    """How many streams are held back, and why the latest one is."""
+    count = int(query(store, BLOCKED, (destination, HELD_BACK_AFTER))[0][0] or 0)
+    if not count:
+        return 0, ""
+    stream, error, status, waits = query(store, LATEST_REASON, (destination, HELD_BACK_AFTER))[0]
+    if status == "dead":
+        return count, f"{stream}: dead letter ({error})"
+    return count, f"{stream}: {error}, {waits} times in a row"
 
 
 def delivery_sla_source(
@@ -49,12 +71,15 @@ def delivery_sla_source(
                 else now - entry.oldest_event_at
             )
             line = latency_line("delivery", name, latencies)
+            blocked, why = blocked_streams(store, name)
             found.append(
                 replace(
                     line,
                     pending=entry.pending if entry else 0,
                     oldest_pending_age=oldest,
                     state=state,
+                    blocked=blocked,
+                    blocked_reason=why,
                 )
             )
         return found

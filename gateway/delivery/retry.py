@@ -44,10 +44,18 @@ class RetryPolicy:
     wait: wait_base
     stop: stop_base
     max_retry_after: float
+    retry_later_limit: int = 50
 
     @classmethod
     def from_config(cls, config: RetryConfig) -> RetryPolicy:
-        return cls(build_wait(config), build_stop(config), config.max_retry_after_seconds)
+        return cls(
+            build_wait(config), build_stop(config), config.max_retry_after_seconds,
+            config.stop_after_retry_later,
+        )  # fmt: skip
+
+    def gives_up_waiting(self, *, retry_later: int) -> bool:
+        """Told to come back later this many times in a row: the stream is held back."""
+        return retry_later >= self.retry_later_limit
 
     def gives_up(self, *, attempts: int, elapsed: float) -> bool:
         return bool(self.stop(_state(attempts, elapsed, floor=0)))

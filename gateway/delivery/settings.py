@@ -75,7 +75,11 @@ class RetryConfig(Part):
 
     `delays_seconds` (the last one repeats) wins over the exponential settings. Stop after
     `stop_after_attempts` counted failures, or `stop_after_seconds` since the first attempt,
-    whichever comes first. A `retry_later` answer (429, GL's 409) is not counted as an attempt.
+    whichever comes first; time while the destination's circuit is open is left out.
+    A `retry_later` answer (429, GL's 409) is not one of those attempts: it has a stop rule
+    of its own, `stop_after_retry_later` answers in a row, after which the delivery is
+    dead-lettered and its stream shows as blocked (GL answers 409 to an account's later
+    postings for ever once an earlier one was skipped).
     """
 
     delays_seconds: list[float] | None = Field(default=None, min_length=1)
@@ -86,6 +90,7 @@ class RetryConfig(Part):
     stop_after_attempts: int | None = Field(default=20, ge=1)
     stop_after_seconds: float | None = Field(default=None, gt=0)
     max_retry_after_seconds: float = Field(default=3600.0, gt=0)
+    stop_after_retry_later: int = Field(default=50, ge=1)
 
     @model_validator(mode="after")
     def _some_stop(self) -> RetryConfig:

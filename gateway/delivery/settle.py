@@ -1,7 +1,9 @@
-"""Writes what became of sent deliveries: every attempt, and each delivery's new state.
+"""Writes what became of deliveries: each attempt as started (before it is sent) and its
+outcome (after), and each delivery's new state.
 
-A worker buffers outcomes and writes them in one transaction; every update is guarded by its
-lease, so a worker that lost a lease cannot overwrite what its successor recorded.
+A worker buffers these and writes them in one transaction; every update is guarded by its
+lease, so a worker that lost a lease cannot overwrite what its successor recorded. An
+attempt whose outcome never came (the process died while sending) stays `unknown`.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from sqlalchemy.engine import Connection
+
 from gateway.sla.breaches import Breach, announce, insert_breaches
 from gateway.store.sql import SqlEventStore
 
@@ -17,7 +21,18 @@ Settled = Literal["delivered", "retry", "dead", "release"]
 ATTEMPT_COLUMNS = (
     "delivery_id, attempt, worker, started_at, latency_ms, status_code, verdict, error, answer"
 )
+UNKNOWN = "unknown"
+UNKNOWN_ERROR = "outcome unknown: sent, no answer recorded"
 SNIPPET = 200
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptStart:
+    """Recorded before the request leaves: proof an attempt may have reached the system."""
+
+    delivery_id: int
+    attempt: int
+    started_at: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +61,39 @@ class Settlement:
     latency_seconds: float | None = None
     last_status: int | None = None
     last_error: str | None = None
+    retry_later_attempts: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ClockShift:
+    """The circuit was open `seconds` from `since`: stop rules by time leave that out."""
+
+    destination: str
+    since: float
+    seconds: float
+
+
+@dataclass(slots=True)
+class Outcomes:
+    """What one write carries; each list in the order it happened."""
+
+    starts: list[AttemptStart]
+    attempts: list[AttemptRecord]
+    settlements: list[Settlement]
+    breaches: list[Breach]
+    shifts: list[ClockShift]
+
+    @classmethod
+    def empty(cls) -> Outcomes:
+        return cls([], [], [], [], [])
+
+    def __bool__(self) -> bool:
+        return bool(self.starts or self.attempts or self.settlements or self.shifts)
+
+    def put_back(self, later: Outcomes) -> None:
+        """`self` failed to write: keep it before what was noted since."""
+        for name in ("starts", "attempts", "settlements", "breaches", "shifts"):
+            getattr(later, name)[:0] = getattr(self, name)
 
 
 UPDATES: dict[Settled, str] = {
@@ -55,39 +103,58 @@ UPDATES: dict[Settled, str] = {
 }
 TAIL = (
     "attempts = ?, counted_attempts = ?, run_started_at = ?, last_status = ?, last_error = ?, "
-    "lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_owner = ?"
+    "retry_later_attempts = ?, lease_owner = NULL, lease_expires_at = NULL "
+    "WHERE id = ? AND lease_owner = ?"
 )
 
 
-def settle(
-    store: SqlEventStore,
-    *,
-    worker: str,
-    attempts: Sequence[AttemptRecord],
-    settlements: Sequence[Settlement],
-    breaches: Sequence[Breach] = (),
-) -> None:
-    """One transaction: attempts, state changes and late deliveries' SLA breaches."""
+def settle(store: SqlEventStore, *, worker: str, outcomes: Outcomes) -> None:
+    """One transaction: clock shifts, then outcomes of earlier attempts (each settlement is
+    absolute, so it wins over a shift), then the starts of new attempts."""
     with store.transaction() as tx:
         conn = tx.connection
-        if attempts:
+        for shift in outcomes.shifts:
             conn.exec_driver_sql(
-                store.sql(f"INSERT INTO delivery_attempts ({ATTEMPT_COLUMNS}) VALUES "
-                          "(?,?,?,?,?,?,?,?,?)"),
-                [(a.delivery_id, a.attempt, worker, a.started_at, a.latency_ms, a.status_code,
-                  a.verdict, a.error, a.answer) for a in attempts],
+                store.sql("UPDATE deliveries SET run_started_at = run_started_at + ? "
+                          "WHERE destination = ? AND status = 'pending' "
+                          "AND run_started_at < ?"),
+                (shift.seconds, shift.destination, shift.since),
+            )  # fmt: skip
+        if outcomes.attempts:
+            conn.exec_driver_sql(
+                store.sql("UPDATE delivery_attempts SET started_at = ?, latency_ms = ?, "
+                          "status_code = ?, verdict = ?, error = ?, answer = ? "
+                          "WHERE delivery_id = ? AND attempt = ? AND worker = ?"),
+                [(a.started_at, a.latency_ms, a.status_code, a.verdict, a.error, a.answer,
+                  a.delivery_id, a.attempt, worker) for a in outcomes.attempts],
             )  # fmt: skip
         for kind in ("delivered", "retry", "dead", "release"):
-            rows = [_params(s, worker) for s in settlements if s.settled == kind]
+            rows = [_params(s, worker) for s in outcomes.settlements if s.settled == kind]
             if rows:
                 conn.exec_driver_sql(store.sql(_statement(kind)), rows)
-        new = insert_breaches(store, conn, breaches)
+        if outcomes.starts:
+            _record_starts(store, conn, worker, outcomes.starts)
+        new = insert_breaches(store, conn, outcomes.breaches)
         if new:
             conn.exec_driver_sql(
                 store.sql("UPDATE deliveries SET breached_at = ? WHERE id = ?"),
                 [(b.breached_at, int(b.subject)) for b in new],
             )
     announce(new)
+
+
+def _record_starts(
+    store: SqlEventStore, conn: Connection, worker: str, starts: Sequence[AttemptStart]
+) -> None:
+    conn.exec_driver_sql(
+        store.sql(f"INSERT INTO delivery_attempts ({ATTEMPT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)"),
+        [(s.delivery_id, s.attempt, worker, s.started_at, 0.0, None, UNKNOWN, UNKNOWN_ERROR,
+          None) for s in starts],
+    )  # fmt: skip
+    conn.exec_driver_sql(
+        store.sql("UPDATE deliveries SET attempts = ? WHERE id = ? AND lease_owner = ?"),
+        [(s.attempt, s.delivery_id, worker) for s in starts],
+    )
 
 
 def _statement(kind: Settled) -> str:
@@ -100,9 +167,10 @@ def _statement(kind: Settled) -> str:
 
 
 def _params(s: Settlement, worker: str) -> tuple[object, ...]:
-    tail = (s.attempts, s.counted_attempts, s.run_started_at, s.last_status, s.last_error)
     if s.settled == "release":
         return (s.delivery_id, worker)
+    tail = (s.attempts, s.counted_attempts, s.run_started_at, s.last_status, s.last_error,
+            s.retry_later_attempts)  # fmt: skip
     head: tuple[object, ...] = ()
     if s.settled == "delivered":
         head = (s.at, s.latency_seconds)
@@ -111,5 +179,6 @@ def _params(s: Settlement, worker: str) -> tuple[object, ...]:
     return (*head, *tail, s.delivery_id, worker)
 
 
-def snippet(body: bytes) -> str:
-    return body[:SNIPPET].decode("utf-8", "replace")
+def snippet(body: bytes, *, truncated: bool = False) -> str:
+    text = body[:SNIPPET].decode("utf-8", "replace")
+    return f"{text} [answer cut at 1 MiB]" if truncated else text

@@ -51,14 +51,16 @@ def sweep(store: SqlEventStore, slas: Mapping[str, SlaConfig], *, now: float) ->
 def _pages(
     store: SqlEventStore, conn: Connection, slas: Mapping[str, SlaConfig], *, now: float
 ) -> list[Breach]:
+    """Pages count from the SLA clock's start: the event, or its replay or redrive."""
     pages: list[Breach] = []
     for name, sla in slas.items():
         if sla.page_after_seconds is None:
             continue
         rows = conn.exec_driver_sql(
             store.sql(
-                f"SELECT id, event_at FROM deliveries WHERE destination = ? AND {OPEN} "
-                "AND event_at <= ? AND paged_at IS NULL LIMIT 5000"
+                f"SELECT id, COALESCE(sla_from, event_at) FROM deliveries WHERE destination = ? "
+                f"AND {OPEN} AND COALESCE(sla_from, event_at) <= ? AND paged_at IS NULL "
+                "LIMIT 5000"
             ),
             (name, now - sla.page_after_seconds),
         ).fetchall()

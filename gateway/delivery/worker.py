@@ -1,7 +1,9 @@
-"""The worker of one destination: claims runs, sends them in order, records every outcome.
+"""The worker of one destination: claims runs, sends them in order, records every attempt.
 
-Concurrency comes from many streams at once (bounded by `max_in_flight`); one stream's
-deliveries go one after another. Outcomes are written in batches, retries as database times.
+Concurrency comes from many streams at once, within the destination's in-flight slots and
+pace shared by every process (`limits.py`); one stream's deliveries go one after another.
+Each attempt is recorded as started before it is sent and its outcome after, in batched
+transactions; retries are database times. A run whose lease is gone sends nothing more.
 """
 
 from __future__ import annotations
@@ -9,14 +11,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from gateway.delivery import claims
 from gateway.delivery.breaker import CircuitBreaker, CircuitState
 from gateway.delivery.claims import Claimed, Run
 from gateway.delivery.destination import Destination
 from gateway.delivery.legacy import Verdict
+from gateway.delivery.limits import SharedLimits
 from gateway.delivery.metrics import (
     CIRCUIT_OPEN,
     DEAD_LETTERED,
@@ -25,43 +29,57 @@ from gateway.delivery.metrics import (
 )
 from gateway.delivery.origin import LegacyOrigin
 from gateway.delivery.sending import Attempted, attempt
-from gateway.delivery.settle import AttemptRecord, Settlement, settle, snippet
-from gateway.delivery.throttle import RateLimit
+from gateway.delivery.settle import (
+    AttemptRecord,
+    AttemptStart,
+    ClockShift,
+    Outcomes,
+    Settlement,
+    settle,
+    snippet,
+)
 from gateway.delivery.verdicts import next_state
 from gateway.delivery.wakeup import Wakeup, wait_any
 from gateway.sla.breaches import Breach
 from gateway.store.sql import SqlEventStore
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 Db = Callable[..., Awaitable[Any]]
 LEASE_MARGIN = 1.0
-FLUSH_GAP = 0.005
+FLUSH_GAP = 0.002
 FLUSH_RETRY = 0.5
 CIRCUIT_LEVEL = {CircuitState.CLOSED: 0, CircuitState.HALF_OPEN: 1, CircuitState.OPEN: 2,
                  CircuitState.PAUSED: 3}  # fmt: skip
+HELD_BACK = (CircuitState.OPEN, CircuitState.PAUSED)
 
 
 class DestinationWorker:
     def __init__(
         self, destination: Destination, store: SqlEventStore, *, worker_id: str,
         clock: Callable[[], float], db: Db, poll_seconds: float = 0.05,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:  # fmt: skip
         self.destination = destination
         self.config = destination.config
         self.store = store
         self.worker_id = worker_id
         self.clock = clock
+        self.monotonic = monotonic
         self.db = db
         self.poll_seconds = poll_seconds
         self.breaker = CircuitBreaker(self.config.breaker, clock=clock, on_change=self._circuit)
-        self.limit = RateLimit(self.config.rate_limit_per_second)
+        self.circuit_was = CircuitState.CLOSED
+        self.limits = SharedLimits(
+            store, destination.name, slots=self.config.max_in_flight,
+            rate=self.config.rate_limit_per_second, holder=worker_id, db=db,
+            lease_seconds=self.config.lease_seconds, monotonic=monotonic,
+        )  # fmt: skip
         self.max_runs = self.config.max_in_flight * 2
         self.runs: set[Run] = set()
         self.tasks: set[asyncio.Task[None]] = set()
-        self.attempts: list[AttemptRecord] = []
-        self.settlements: list[Settlement] = []
-        self.breaches: list[Breach] = []
+        self.waiting_for_slot = 0
+        self.outcomes = Outcomes.empty()
+        self.started: list[asyncio.Future[None]] = []
         self.circuit_changes: list[tuple[str, float, str]] = []
         self.wakeup: Wakeup | None = None
         self.noted = asyncio.Event()
@@ -69,8 +87,8 @@ class DestinationWorker:
     async def run(self, stopping: asyncio.Event) -> None:
         self.origin = LegacyOrigin(self.destination.origin)
         self.wakeup = self.wakeup or Wakeup()
-        self.in_flight = asyncio.Semaphore(self.config.max_in_flight)
         self.stopping = stopping
+        await self.limits.start()
         helpers = [asyncio.create_task(self._renew_leases()), asyncio.create_task(self._flush())]
         try:
             while not stopping.is_set():
@@ -82,17 +100,26 @@ class DestinationWorker:
                 helper.cancel()
             await self._write_outcomes()
             await self.origin.close()
+            with contextlib.suppress(Exception):
+                await self.limits.close()
 
     async def _fill(self) -> None:
         """Claim more runs when there is room; otherwise wait for a run or the next poll."""
         wanted = self._streams_wanted()
         runs: list[Run] = []
         if wanted:
-            runs = await self.db(
-                claims.claim, self.store, self.destination.name, worker=self.worker_id,
-                now=self.clock(), lease_seconds=self.config.lease_seconds, streams=wanted,
-                run_length=self.config.run_length, ordered=self.config.ordering == "per_stream",
-            )  # fmt: skip
+            begun = self.monotonic()
+            try:
+                runs = await self.db(
+                    claims.claim, self.store, self.destination.name, worker=self.worker_id,
+                    now=self.clock(), lease_seconds=self.config.lease_seconds, streams=wanted,
+                    run_length=self.config.run_length,
+                    ordered=self.config.ordering == "per_stream",
+                )  # fmt: skip
+            except Exception:
+                log.exception("could not claim deliveries of %s", self.destination.name)
+            for run in runs:
+                run.deadline = begun + self.config.lease_seconds
         for run in runs:
             self.runs.add(run)
             task = asyncio.create_task(self._deliver(run))
@@ -119,35 +146,64 @@ class DestinationWorker:
 
     async def _deliver(self, run: Run) -> None:
         try:
-            for index, claimed in enumerate(run.deliveries):
+            for claimed in run.deliveries:
                 outcome = await self._send(run, claimed)
-                if outcome is None or not outcome.verdict.succeeded:
-                    start = index if outcome is None else index + 1
-                    self._release(run.deliveries[start:])
-                    return
+                if outcome is None:
+                    break
+                run.next_index += 1
+                if not outcome.verdict.succeeded:
+                    break
         except Exception:
             log.exception("delivery worker failed on a run of %s", run.stream_id)
-            self._release(run.deliveries)
         finally:
+            self._release(run.unsent())
             self.runs.discard(run)
 
+    def _may_send(self, run: Run) -> bool:
+        """Not while stopping, nor on a lease that is gone or may end before the answer."""
+        margin = self.config.timeout_seconds + LEASE_MARGIN
+        return not (self.stopping.is_set() or run.lost or self.monotonic() + margin > run.deadline)
+
     async def _send(self, run: Run, claimed: Claimed) -> Attempted | None:
-        """One attempt, unless stopping, the circuit is open, or the lease is about to end."""
-        async with self.in_flight:
-            await self.limit.acquire()
-            margin = self.config.timeout_seconds + LEASE_MARGIN
-            if self.stopping.is_set() or self.clock() + margin > run.lease_until:
-                return None
-            if not self.breaker.allows():
-                return None
-            try:
-                outcome = await attempt(self.destination, self.origin, claimed, self.clock)
-            except BaseException:
-                self.breaker.release_probe()  # a probe that raised must not hold the slot
-                raise
+        """One attempt on a slot of the destination, at its pace, if the circuit allows."""
+        self.waiting_for_slot += 1
+        entered = False
+        try:
+            async with self.limits.slot(waiting=self.waiting_for_slot):
+                self.waiting_for_slot -= 1
+                entered = True
+                await self.limits.paced()
+                if not self._may_send(run) or not self.breaker.allows():
+                    return None
+                outcome: Attempted | None = None
+                try:
+                    outcome = await self._attempt(run, claimed)
+                finally:
+                    if outcome is None:  # nothing sent, or it raised: the probe is free again
+                        self.breaker.release_probe()
+        finally:
+            if not entered:
+                self.waiting_for_slot -= 1
+        if outcome is None:
+            return None
         self._judge_circuit(outcome)
         self._note(claimed, outcome)
         return outcome
+
+    async def _attempt(self, run: Run, claimed: Claimed) -> Attempted | None:
+        """Recorded as started (committed) before the request leaves; None if the lease went
+        meanwhile."""
+        await self._record_start(AttemptStart(claimed.id, claimed.attempts + 1, self.clock()))
+        if not self._may_send(run):
+            return None
+        return await attempt(self.destination, self.origin, claimed, self.clock)
+
+    async def _record_start(self, start: AttemptStart) -> None:
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.outcomes.starts.append(start)
+        self.started.append(done)
+        self.noted.set()
+        await done
 
     def _judge_circuit(self, outcome: Attempted) -> None:
         """A 4xx answer (CRM's 404 "not yet") means the system is up: only unreachable,
@@ -168,44 +224,59 @@ class DestinationWorker:
             deadline_seconds=self.config.sla.deadline_seconds, status=outcome.status,
             error=outcome.error, retry_after=outcome.retry_after,
         )  # fmt: skip
-        self.attempts.append(
+        self.outcomes.attempts.append(
             AttemptRecord(
                 claimed.id, settlement.attempts, outcome.started_at,
                 (outcome.finished_at - outcome.started_at) * 1000, outcome.status,
-                outcome.verdict.value, outcome.error, snippet(outcome.answer),
+                outcome.verdict.value, outcome.error,
+                snippet(outcome.answer, truncated=outcome.truncated),
             )
         )  # fmt: skip
-        self.settlements.append(settlement)
+        self.outcomes.settlements.append(settlement)
         self.noted.set()
         DELIVERY_ATTEMPTS.labels(name, outcome.verdict.value).inc()
         if settlement.settled == "delivered":
             DELIVERY_LATENCY.labels(name).observe(settlement.latency_seconds or 0.0)
             if settlement.at > claimed.due_at and claimed.breached_at is None:
-                self.breaches.append(
+                self.outcomes.breaches.append(
                     Breach("delivery", name, str(claimed.id), claimed.due_at, settlement.at)
                 )
         elif settlement.settled == "dead":
             DEAD_LETTERED.labels(name).inc()
             log.warning(
                 "delivery %d to %s dead-lettered after %d attempts: %s",
-                claimed.id, name, settlement.attempts, outcome.error,
+                claimed.id, name, settlement.attempts, settlement.last_error,
             )  # fmt: skip
 
     def _release(self, deliveries: list[Claimed]) -> None:
-        self.settlements.extend(Settlement(d.id, "release") for d in deliveries)
-        self.noted.set()
+        if deliveries:
+            self.outcomes.settlements.extend(Settlement(d.id, "release") for d in deliveries)
+            self.noted.set()
 
     def _circuit(self, state: CircuitState, reason: str) -> None:
         name = self.destination.name
+        now = self.clock()
+        if self.circuit_was in HELD_BACK and state not in HELD_BACK:
+            self._stop_the_clock(since=self.breaker.opened_at, seconds=now - self.breaker.opened_at)
+        self.circuit_was = state
         CIRCUIT_OPEN.labels(name).set(CIRCUIT_LEVEL[state])
         log.warning("circuit of %s is %s: %s", name, state.value, reason)
-        self.circuit_changes.append((state.value, self.clock(), reason))
+        self.circuit_changes.append((state.value, now, reason))
         self.noted.set()
 
-    async def _flush(self) -> None:
-        """Write outcomes as soon as there are some: the next event of a stream waits for them.
+    def _stop_the_clock(self, *, since: float, seconds: float) -> None:
+        """Time with the circuit open does not count towards `stop_after_seconds`: moved on
+        in the database for every pending delivery, and in the runs held here."""
+        self.outcomes.shifts.append(ClockShift(self.destination.name, since, seconds))
+        for run in self.runs:
+            for claimed in run.unsent():
+                if claimed.run_started_at is not None and claimed.run_started_at < since:
+                    claimed.run_started_at += seconds
 
-        The short gap after each write lets outcomes gather into one transaction under load.
+    async def _flush(self) -> None:
+        """Write as soon as there is something: a send waits for its start to be recorded.
+
+        The short gap after each write lets what is noted meanwhile share one transaction.
         """
         while True:
             await self.noted.wait()
@@ -216,43 +287,63 @@ class DestinationWorker:
             await asyncio.sleep(FLUSH_GAP)
 
     async def _write_outcomes(self) -> bool:
-        """False when the database refused them; they are kept for the next write."""
-        if not (self.settlements or self.circuit_changes):
+        """False when the database refused them; outcomes are kept for the next write, the
+        attempts not yet started are abandoned (their runs give their leases back)."""
+        if not (self.outcomes or self.circuit_changes):
             return True
-        attempts, self.attempts = self.attempts, []
-        settlements, self.settlements = self.settlements, []
-        breaches, self.breaches = self.breaches, []
+        batch, self.outcomes = self.outcomes, Outcomes.empty()
+        started, self.started = self.started, []
         changes, self.circuit_changes = self.circuit_changes, []
         try:
-            await self.db(
-                settle, self.store, worker=self.worker_id, attempts=attempts,
-                settlements=settlements, breaches=breaches,
-            )  # fmt: skip
-            if self.wakeup is not None and any(s.settled != "retry" for s in settlements):
-                self.wakeup.set()  # the next deliveries of those streams are heads now
+            await self.db(settle, self.store, worker=self.worker_id, outcomes=batch)
             for state, at, reason in changes:
                 await self.db(save_circuit, self.store, self.destination.name, state, at,
                               self.worker_id, reason)  # fmt: skip
-        except Exception:  # keep them for the next flush: the leases still guard the rows
+        except Exception as exc:
             log.exception("could not record delivery outcomes of %s", self.destination.name)
-            self.attempts[:0], self.settlements[:0] = attempts, settlements
-            self.breaches[:0], self.circuit_changes[:0] = breaches, changes
+            batch.starts.clear()
+            batch.put_back(self.outcomes)
+            self.circuit_changes[:0] = changes
+            for waiter in started:
+                if not waiter.done():
+                    waiter.set_exception(exc)
             return False
+        for waiter in started:
+            if not waiter.done():
+                waiter.set_result(None)
+        if self.wakeup is not None and any(s.settled != "retry" for s in batch.settlements):
+            self.wakeup.set()  # the next deliveries of those streams are heads now
         return True
 
     async def _renew_leases(self) -> None:
+        """Every third of a lease; one failure (the database away) never ends the renewals:
+        runs whose leases then run out stop sending by their deadline."""
         every = self.config.lease_seconds / 3
         while True:
             await asyncio.sleep(every)
-            now = self.clock()
-            held = [d.id for run in self.runs if run.lease_until >= now for d in run.deliveries]
-            until = await self.db(
-                claims.renew, self.store, held, worker=self.worker_id, now=now,
+            try:
+                await self._renew_once()
+            except Exception:
+                log.exception("could not renew the leases of %s", self.destination.name)
+
+    async def _renew_once(self) -> None:
+        runs = [run for run in self.runs if not run.lost]
+        held = [d.id for run in runs for d in run.unsent()]
+        begun = self.monotonic()
+        renewed: set[int] = set()
+        if held:
+            renewed = await self.db(
+                claims.renew, self.store, held, worker=self.worker_id,
                 lease_seconds=self.config.lease_seconds,
             )  # fmt: skip
-            for run in list(self.runs):
-                if run.lease_until >= now:
-                    run.lease_until = until
+        for run in runs:
+            if all(d.id in renewed for d in run.unsent()):
+                run.deadline = begun + self.config.lease_seconds
+            else:
+                run.lost = True
+                log.warning("lease of a run of %s on %s is gone: it stops sending",
+                            run.stream_id, self.destination.name)  # fmt: skip
+        await self.limits.renew()
 
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):

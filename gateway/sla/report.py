@@ -28,6 +28,8 @@ class SlaLine:
     pending: int = 0
     oldest_pending_age: float | None = None
     state: str = ""
+    blocked: int = 0  # streams held back (a dead letter, or told to retry later again and again)
+    blocked_reason: str = ""  # the latest reason one of them gave
 
 
 SlaSource = Callable[[SqlEventStore, float], Sequence[SlaLine]]

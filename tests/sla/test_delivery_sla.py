@@ -63,10 +63,11 @@ def test_the_report_percentiles_match_the_recorded_attempts(
         ).all()
     latencies = sorted(float(r[0]) for r in rows)
     (line,) = report(store, [delivery_sla_source(engine.destinations)], now=engine.clock())
-    assert line.samples == 100
-    for rank, value in ((50, line.p50), (95, line.p95), (99, line.p99)):
-        expected = percentile(latencies, rank)
-        assert value is not None and expected is not None
+    assert line.samples == len(latencies) == 100
+    # nearest rank, by hand: the 50th, 95th and 99th of the 100 sorted latencies
+    for expected, value in ((latencies[49], line.p50), (latencies[94], line.p95),
+                            (latencies[98], line.p99)):  # fmt: skip
+        assert value is not None
         assert abs(value - expected) < 1e-6
 
 
@@ -81,3 +82,10 @@ def test_any_sla_family_records_a_breach_once(store: SqlEventStore) -> None:
     assert (first, again) == (True, False)
     (breach,) = list_breaches(store, kind="import")
     assert (breach.name, breach.subject, breach.breached_at) == ("cbs", "2026-11-26", 2.0)
+
+
+def test_percentiles_are_nearest_rank_values_really_observed() -> None:
+    values = [float(n) for n in range(1, 11)]  # 1..10
+    assert [percentile(values, r) for r in (10, 50, 90, 95, 99, 100)] == [1, 5, 9, 10, 10, 10]
+    assert percentile([0.25], 99) == 0.25
+    assert percentile([], 50) is None

@@ -1,0 +1,237 @@
+"""A legacy system's limits held across every gateway process of one database.
+
+`max_in_flight`: one row per slot in `delivery_slots`; a process sends only on a slot it
+leased (database clock), keeps slots while it uses them and gives back the ones it does not.
+`rate_limit_per_second`: the next allowed start in `delivery_pacing`; a process books a few
+start times at once, spaced `1 / rate` apart (no burst), so no window of one second holds
+more than the rate, whichever processes sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from gateway.delivery.dbclock import now_sql
+from gateway.store.sql import SqlEventStore
+
+Db = Callable[..., Awaitable[Any]]
+BOOK_AHEAD_SECONDS = 0.2  # pace booked at most this far ahead, per trip to the database
+RETRY_SECONDS = 0.02
+
+
+def seed_slots(store: SqlEventStore, destination: str, count: int) -> None:
+    """Exactly `count` slot rows for the destination (its `max_in_flight`)."""
+    with store.transaction() as tx:
+        conn = tx.connection
+        conn.exec_driver_sql(
+            store.sql("DELETE FROM delivery_slots WHERE destination = ? AND slot >= ?"),
+            (destination, count),
+        )
+        conn.exec_driver_sql(
+            store.sql(
+                "INSERT INTO delivery_slots (destination, slot, holder, expires_at) "
+                "VALUES (?, ?, NULL, 0) ON CONFLICT (destination, slot) DO NOTHING"
+            ),
+            [(destination, n) for n in range(count)],
+        )
+        conn.exec_driver_sql(
+            store.sql(
+                "INSERT INTO delivery_pacing (destination, next_at) VALUES (?, 0) "
+                "ON CONFLICT (destination) DO NOTHING"
+            ),
+            (destination,),
+        )
+
+
+def lease_slots(
+    store: SqlEventStore, destination: str, *, holder: str, count: int, seconds: float
+) -> list[int]:
+    """Up to `count` free slots (unheld, or their lease over), leased to `holder`."""
+    now = now_sql(store)
+    lock = " FOR UPDATE SKIP LOCKED" if store.is_postgres else ""
+    with store.transaction() as tx:
+        rows = tx.connection.exec_driver_sql(
+            store.sql(
+                f"UPDATE delivery_slots SET holder = ?, expires_at = {now} + ? "
+                "WHERE destination = ? AND slot IN (SELECT slot FROM delivery_slots "
+                f"WHERE destination = ? AND (holder IS NULL OR expires_at < {now}) "
+                f"ORDER BY slot LIMIT ?{lock}) RETURNING slot"
+            ),
+            (holder, seconds, destination, destination, count),
+        ).fetchall()
+    return sorted(int(r[0]) for r in rows)
+
+
+def renew_slots(
+    store: SqlEventStore, destination: str, slots: list[int], *, holder: str, seconds: float
+) -> set[int]:
+    """Extend the slots `holder` still holds; the ones missing from the answer are lost."""
+    if not slots:
+        return set()
+    now = now_sql(store)
+    with store.transaction() as tx:
+        rows = tx.connection.exec_driver_sql(
+            store.sql(
+                f"UPDATE delivery_slots SET expires_at = {now} + ? WHERE destination = ? "
+                f"AND holder = ? AND expires_at >= {now} "
+                f"AND slot IN ({', '.join('?' * len(slots))}) RETURNING slot"
+            ),
+            (seconds, destination, holder, *slots),
+        ).fetchall()
+    return {int(r[0]) for r in rows}
+
+
+def return_slots(store: SqlEventStore, destination: str, slots: list[int], *, holder: str) -> None:
+    if not slots:
+        return
+    with store.transaction() as tx:
+        tx.connection.exec_driver_sql(
+            store.sql(
+                "UPDATE delivery_slots SET holder = NULL, expires_at = 0 WHERE destination = ? "
+                f"AND holder = ? AND slot IN ({', '.join('?' * len(slots))})"
+            ),
+            (destination, holder, *slots),
+        )
+
+
+def book_starts(
+    store: SqlEventStore, destination: str, *, count: int, interval: float
+) -> tuple[float, float]:
+    """Book `count` start times `interval` apart; returns (first start, database now)."""
+    now = now_sql(store)
+    later = "GREATEST" if store.is_postgres else "MAX"
+    with store.transaction() as tx:
+        row = tx.connection.exec_driver_sql(
+            store.sql(
+                f"UPDATE delivery_pacing SET next_at = {later}(next_at, {now}) + ? "
+                f"WHERE destination = ? RETURNING next_at, {now}"
+            ),
+            (count * interval, destination),
+        ).one()
+    return float(row[0]) - count * interval, float(row[1])
+
+
+class SharedLimits:
+    """In-flight slots and paced start times of one destination for this process's worker.
+
+    Slots are held locally while in use and renewed with the worker's leases; `deadline`
+    (monotonic) is when the last renewal's lease surely ends: past it, slots are re-leased.
+    """
+
+    def __init__(
+        self, store: SqlEventStore, destination: str, *, slots: int, rate: float | None,
+        holder: str, db: Db, lease_seconds: float,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:  # fmt: skip
+        self.store, self.destination, self.holder, self.db = store, destination, holder, db
+        self.slots, self.rate, self.lease_seconds = slots, rate, lease_seconds
+        self.monotonic = monotonic
+        self.held: set[int] = set()
+        self.idle: list[int] = []
+        self.used_since_renewal: set[int] = set()
+        self.deadline = 0.0
+        self.starts: list[float] = []  # booked start times, as local monotonic times
+        self.changed = asyncio.Event()
+        self.leasing = asyncio.Lock()
+        self.pacing = asyncio.Lock()
+
+    async def start(self) -> None:
+        await self.db(seed_slots, self.store, self.destination, self.slots)
+
+    @contextlib.asynccontextmanager
+    async def slot(self, *, waiting: int = 1) -> AsyncIterator[int]:
+        """A leased slot for one request, given back to this process's pool afterwards."""
+        slot = await self._take(waiting)
+        try:
+            yield slot
+        finally:
+            if slot in self.held:
+                self.idle.append(slot)
+            self.changed.set()
+
+    async def paced(self) -> None:
+        """Wait for this request's start time (at once when the destination has no rate)."""
+        if self.rate is None:
+            return
+        async with self.pacing:
+            if not self.starts:
+                await self._book()
+            at = self.starts.pop(0)
+        delay = at - self.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    async def renew(self) -> None:
+        """Extend the slots in use; give back those unused since the last renewal."""
+        unused = [s for s in self.idle if s not in self.used_since_renewal]
+        self.idle = [s for s in self.idle if s in self.used_since_renewal]
+        self.held -= set(unused)
+        self.used_since_renewal.clear()
+        await self.db(return_slots, self.store, self.destination, unused, holder=self.holder)
+        begun = self.monotonic()
+        kept = await self.db(
+            renew_slots, self.store, self.destination, sorted(self.held), holder=self.holder,
+            seconds=self.lease_seconds,
+        )  # fmt: skip
+        self._keep(kept, until=begun + self.lease_seconds)
+
+    async def close(self) -> None:
+        held, self.held, self.idle = sorted(self.held), set(), []
+        await self.db(return_slots, self.store, self.destination, held, holder=self.holder)
+
+    # ---------------------------------------------------------------------------------------
+
+    async def _take(self, waiting: int) -> int:
+        while True:
+            if self.monotonic() >= self.deadline - 1.0:
+                self.held.clear()
+                self.idle.clear()  # the lease may be over: those slots may be another's
+            if self.idle:
+                slot = self.idle.pop()
+                self.used_since_renewal.add(slot)
+                return slot
+            if not await self._lease_more(waiting):
+                self.changed.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.changed.wait(), timeout=RETRY_SECONDS)
+
+    async def _lease_more(self, waiting: int) -> bool:
+        async with self.leasing:
+            if self.idle:
+                return True
+            wanted = min(max(waiting, 1), self.slots - len(self.held))
+            if wanted <= 0:
+                return False
+            begun = self.monotonic()
+            got = await self.db(
+                lease_slots, self.store, self.destination, holder=self.holder, count=wanted,
+                seconds=self.lease_seconds,
+            )  # fmt: skip
+            if got:
+                if not self.held:
+                    self.deadline = begun + self.lease_seconds
+                self.held.update(got)
+                self.idle.extend(got)
+            return bool(got)
+
+    async def _book(self) -> None:
+        assert self.rate is not None
+        interval = 1.0 / self.rate
+        count = max(1, math.floor(self.rate * BOOK_AHEAD_SECONDS))
+        first, db_now = await self.db(
+            book_starts, self.store, self.destination, count=count, interval=interval
+        )
+        local = self.monotonic()  # after the answer: a start is late, never early
+        self.starts = [local + (first - db_now) + n * interval for n in range(count)]
+
+    def _keep(self, kept: set[int], *, until: float) -> None:
+        lost = self.held - kept
+        if lost:
+            self.held -= lost
+            self.idle = [s for s in self.idle if s not in lost]
+        self.deadline = until
