@@ -16,6 +16,15 @@ EVENT_MEDIA_TYPE = "application/cloudevents+json"
 TYPE_PREFIX = "bank."
 
 
+OPTIONAL_ATTRIBUTES = (
+    ("command_id", "commandid"),
+    ("correlation_id", "correlationid"),
+    ("source_ref", "sourceref"),
+    ("traceparent", "traceparent"),
+)
+"""Metadata keys carried as extension attributes when present: (metadata key, attribute)."""
+
+
 def to_cloudevent(stored: StoredEvent) -> dict[str, Any]:
     """One event in structured mode; a row that could not be decoded carries `gatewayproblem`."""
     meta = stored.metadata
@@ -32,13 +41,9 @@ def to_cloudevent(stored: StoredEvent) -> dict[str, Any]:
         "streamversion": stored.stream_version,
         "data": stored.data,
     }
-    for key, attribute in (("command_id", "commandid"), ("correlation_id", "correlationid")):
+    for key, attribute in OPTIONAL_ATTRIBUTES:
         if key in meta:
             body[attribute] = meta[key]
-    if "source_ref" in meta:
-        body["sourceref"] = meta["source_ref"]
-    if "traceparent" in meta:
-        body["traceparent"] = meta["traceparent"]
     if stored.problem is not None:
         body["gatewayproblem"] = stored.problem
         body["datacontenttype"] = "text/plain"

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import orjson
 from fastapi import APIRouter, Query, Response
 
 from gateway.api.access import READERS
 from gateway.api.deps import GatewayDep
 from gateway.api.problems import ProblemError
 from gateway.cloudevents import BATCH_MEDIA_TYPE, to_cloudevent
+from gateway.store.feed_pages import feed_page
 
 router = APIRouter(tags=["events"], dependencies=READERS)
 
@@ -24,11 +24,9 @@ router = APIRouter(tags=["events"], dependencies=READERS)
 def read_feed(
     gateway: GatewayDep,
     after: Annotated[int, Query(ge=0, le=2**63 - 1, description="Last position already seen")] = 0,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 100,
 ) -> Response:
-    events = gateway.store.read_all(after=after, limit=limit)
-    last = events[-1].position if events else after
-    body = orjson.dumps([to_cloudevent(e) for e in events])
+    body, last = feed_page(gateway.store, after=after, limit=limit)
     link = f'</events?after={last}&limit={limit}>; rel="next"'
     return Response(body, media_type=BATCH_MEDIA_TYPE, headers={"Link": link})
 

@@ -22,6 +22,7 @@ from gateway.broker.report import lease_job
 from gateway.errors import BrokerUnavailable, StoreError
 from gateway.jobs.leases import JobLeases, Refusal, Ticket
 from gateway.metrics import BROKER_LAG_EVENTS, BROKER_PUBLISHED
+from gateway.store.feed_pages import encoded_events
 from gateway.store.sql import SqlEventStore
 
 log = logging.getLogger(__name__)
@@ -113,7 +114,8 @@ class BrokerRelay:
     async def _window(self, ticket: Ticket, *, deadline: float) -> int | None:
         """Publish the next window; how many it moved past (None: nothing to publish)."""
         since = await asyncio.to_thread(self.positions.read, self.name)
-        events = await asyncio.to_thread(self.store.read_all, after=since, limit=self.policy.window)
+        events = await asyncio.to_thread(encoded_events, self.store, after=since,
+                                         limit=self.policy.window)  # fmt: skip
         self._report_lag(since)
         if not events:
             return None
