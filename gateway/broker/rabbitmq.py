@@ -42,7 +42,7 @@ async def _connect(url: str, *, timeout: float) -> aio_pika.abc.AbstractConnecti
         raise BrokerUnavailable(f"cannot connect to the broker: {exc!r}") from exc
 
 
-def _message(m: OutboundMessage) -> aio_pika.Message:
+def amqp_message(m: OutboundMessage) -> aio_pika.Message:
     return aio_pika.Message(
         m.body, content_type=CLOUDEVENT, message_id=m.id, type=m.type,
         timestamp=datetime.fromisoformat(m.time.replace("Z", "+00:00")),
@@ -77,7 +77,7 @@ class RabbitPublisher:
         exchange = self._exchange
         if exchange is None:
             return 0
-        sent = [asyncio.ensure_future(exchange.publish(_message(m), m.key, mandatory=False))
+        sent = [asyncio.ensure_future(exchange.publish(amqp_message(m), m.key, mandatory=False))
                 for m in messages]  # fmt: skip
         results = await asyncio.gather(*sent, return_exceptions=True)
         for index, result in enumerate(results):

@@ -15,8 +15,13 @@ CURRENT = {"account_no": "1", "posting_ref": "P1", "value_date": "2024-01-02",
 
 
 def test_spliced_pages_equal_the_decoded_feed_for_every_kind_of_row(store: SqlEventStore) -> None:
-    rich = {"command_id": "c-1", "source": "crm", "source_ref": 'file "A".dat#3',
-            "correlation_id": "corr-9", "traceparent": "00-" + "a" * 32 + "-" + "b" * 16 + "-01"}
+    rich = {
+        "command_id": "c-1",
+        "source": "crm",
+        "source_ref": 'file "A".dat#3',
+        "correlation_id": "corr-9",
+        "traceparent": "00-" + "a" * 32 + "-" + "b" * 16 + "-01",
+    }
     store.append('account-"odd"', 0, [
         NewEvent("FundsDeposited", CURRENT, 2, rich),
         NewEvent("FundsDeposited", PILOT, 1, {"source": "cbs"}),  # upcast on read
