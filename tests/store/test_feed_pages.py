@@ -11,7 +11,8 @@ from gateway.store.sql import SqlEventStore
 
 PILOT = {"account_no": "1", "posting_ref": "P0", "value_date": "2024-01-02", "amount": "12.50"}
 CURRENT = {"account_no": "1", "posting_ref": "P1", "value_date": "2024-01-02",
-           "amount": {"amount": "1.00", "currency": "EUR"}, "narrative": 'say "hi" \\ ü'}  # fmt: skip
+           "amount": {"amount": "1.00", "currency": "EUR"},
+           "narrative": 'say "hi" \\ ü'}  # fmt: skip
 
 
 def test_spliced_pages_equal_the_decoded_feed_for_every_kind_of_row(store: SqlEventStore) -> None:
