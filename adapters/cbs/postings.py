@@ -28,7 +28,7 @@ from adapters.formats import (
 )
 from gateway.commands import Envelope
 from gateway.config import BatchSourceConfig
-from gateway.domain.messages import Command
+from gateway.domain.messages import Command, proven
 from gateway.domain.money import Money
 from gateway.domain.postings import (
     ChargeFee,
@@ -75,7 +75,8 @@ def translate_posting(posting: PostingRecord, *, source: str, source_ref: str) -
     command: Command
     command_id = posting_command_id(posting.txn_ref)
     if posting.txn_code == "REV":
-        command = ReversePosting.model_construct(
+        command = proven(
+            ReversePosting,
             command_id=command_id,
             account_no=posting.account_no,
             posting_ref=posting.txn_ref,
@@ -85,11 +86,12 @@ def translate_posting(posting: PostingRecord, *, source: str, source_ref: str) -
             narrative=posting.narrative,
         )
     else:
-        command = POSTING_COMMANDS[posting.txn_code].model_construct(
+        command = proven(
+            POSTING_COMMANDS[posting.txn_code],
             command_id=command_id,
             account_no=posting.account_no,
             posting_ref=posting.txn_ref,
-            amount=Money.model_construct(amount=posting.magnitude, currency=posting.currency),
+            amount=proven(Money, amount=posting.magnitude, currency=posting.currency),
             value_date=posting.value_date,
             narrative=posting.narrative,
         )

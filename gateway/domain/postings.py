@@ -22,7 +22,14 @@ from gateway.domain.account_state import (
 )
 from gateway.domain.errors import DomainRejection, RejectionCode
 from gateway.domain.identifiers import PostingRef
-from gateway.domain.messages import Event, JsonDict, command_type, event_type, upcaster
+from gateway.domain.messages import (
+    Event,
+    JsonDict,
+    command_type,
+    event_type,
+    proven,
+    upcaster,
+)
 from gateway.domain.money import CurrencyCode, Money
 
 
@@ -99,7 +106,7 @@ class PostingCommand(AccountCommand):
     narrative: str = ""
 
     def recorded(self, *, balance_after: Decimal) -> MoneyPosted:
-        return self.records.model_construct(**self._posted())
+        return proven(self.records, **self._posted())
 
     def _posted(self) -> dict[str, Any]:
         """The event's fields from the command's own (not a `model_dump` round trip: the Money
@@ -127,7 +134,7 @@ class WithdrawFunds(PostingCommand):
     records: ClassVar[type[MoneyPosted]] = FundsWithdrawn
 
     def recorded(self, *, balance_after: Decimal) -> MoneyPosted:
-        return FundsWithdrawn.model_construct(**self._posted(), overdrawn=balance_after < 0)
+        return proven(FundsWithdrawn, **self._posted(), overdrawn=balance_after < 0)
 
 
 @command_type("ChargeFee")
