@@ -29,7 +29,7 @@ CLAIM_BATCH = 20_000
 
 
 class RecordSet:
-    """A set of small non-negative ints as a bitmap: a million records in 125 KB."""
+    """A set of small non-negative ints as a bitmap: a million in 125 KB."""
 
     def __init__(self) -> None:
         self._bits = bytearray()
@@ -75,7 +75,8 @@ class KeySpool:
         self._pending.sort()
         run = tempfile.TemporaryFile(dir=self._folder)  # noqa: SIM115 (closed in `close`)
         for start in range(0, len(self._pending), 5_000):
-            marshal.dump(self._pending[start : start + 5_000], run)
+            block = marshal.dumps(self._pending[start : start + 5_000])
+            run.write(len(block).to_bytes(8, "big") + block)
         run.seek(0)
         self._runs.append(run)
         self._pending = []
@@ -91,11 +92,9 @@ class KeySpool:
 
 
 def _read_run(run: BinaryIO) -> Iterator[KeyEntry]:
-    while True:
-        try:
-            block: list[KeyEntry] = marshal.load(run)
-        except EOFError:
-            return
+    """A run's blocks, each read whole (`marshal.load` on a file reads it a few bytes a call)."""
+    while size := int.from_bytes(run.read(8), "big"):
+        block: list[KeyEntry] = marshal.loads(run.read(size))
         yield from block
 
 
