@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter
@@ -14,6 +14,7 @@ from fastapi import APIRouter
 from gateway.api.access import OPERATOR
 from gateway.api.deps import GatewayDep
 from gateway.api.jobs import answered, runner_of
+from gateway.api.params import BusinessDay
 from gateway.api.problems import ProblemError
 from gateway.bootstrap import Gateway
 from gateway.exports.engine import ExportJob
@@ -37,7 +38,7 @@ def list_exports(gateway: GatewayDep) -> list[dict[str, Any]]:
 
 
 @router.get("/exports/{job}/{day}", summary="The manifest of one day's file")
-def show_manifest(gateway: GatewayDep, job: str, day: date) -> dict[str, Any]:
+def show_manifest(gateway: GatewayDep, job: str, day: BusinessDay) -> dict[str, Any]:
     manifest = load_manifest(gateway.store, _export(gateway, job).name, day)
     if manifest is None:
         raise ProblemError(404, f"no {job} file was written for {day}")
@@ -45,7 +46,7 @@ def show_manifest(gateway: GatewayDep, job: str, day: date) -> dict[str, Any]:
 
 
 @router.post("/exports/{job}/{day}/rerun", summary="Write a day's file again, replacing it")
-def rerun(gateway: GatewayDep, job: str, day: date) -> dict[str, Any]:
+def rerun(gateway: GatewayDep, job: str, day: BusinessDay) -> dict[str, Any]:
     export = _export(gateway, job)
     if day > export.days.last_closed(datetime.now(UTC)):
         raise ProblemError(422, f"business day {day} has not ended yet")

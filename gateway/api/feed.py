@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from gateway.api.access import READERS
 from gateway.api.deps import GatewayDep
@@ -31,13 +32,29 @@ def read_feed(
     return Response(body, media_type=BATCH_MEDIA_TYPE, headers={"Link": link})
 
 
-@router.get("/streams/{stream_id}", summary="Every event of one stream, in version order")
-def read_stream(gateway: GatewayDep, stream_id: str) -> dict[str, Any]:
-    events = gateway.store.read_stream(stream_id)
-    if not events:
+@router.get(
+    "/streams/{stream_id}",
+    summary="One stream's events in version order, a page at a time",
+    description="`version` is the last version on the page; while more follow, the "
+    '`Link: <…>; rel="next"` header gives the next page.',
+)
+def read_stream(
+    gateway: GatewayDep,
+    stream_id: Annotated[str, Path(max_length=200)],
+    response: Response,
+    after_version: Annotated[int, Query(ge=0, le=2**63 - 1, description="Last version seen")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
+) -> dict[str, Any]:
+    events = gateway.store.read_stream(stream_id, after_version=after_version, limit=limit + 1)
+    if not events and after_version == 0:
         raise ProblemError(404, f"no events recorded on stream {stream_id!r}")
+    page = events[:limit]
+    version = page[-1].stream_version if page else after_version
+    if len(events) > limit:
+        link = f"</streams/{quote(stream_id, safe='')}?after_version={version}&limit={limit}>"
+        response.headers["Link"] = f'{link}; rel="next"'
     return {
         "stream_id": stream_id,
-        "version": events[-1].stream_version,
-        "events": [to_cloudevent(e) for e in events],
+        "version": version,
+        "events": [to_cloudevent(e) for e in page],
     }

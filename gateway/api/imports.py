@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from gateway.api.access import OPERATOR
 from gateway.api.deps import GatewayDep
+from gateway.api.params import RowId
 from gateway.api.problems import ProblemError
 from gateway.api.uploads import land_upload
 from gateway.bootstrap import Gateway
@@ -34,7 +35,7 @@ def list_imports(
 
 
 @router.get("/imports/{import_id}", summary="One import: counts, status and its rejects")
-def show_import(gateway: GatewayDep, import_id: int) -> dict[str, Any]:
+def show_import(gateway: GatewayDep, import_id: RowId) -> dict[str, Any]:
     record = gateway.imports.ledger.get(import_id)
     if record is None:
         raise ProblemError(404, f"no import {import_id}")

@@ -49,8 +49,9 @@ async def stream_events(
     ] = 0,
     last_event_id: Annotated[str | None, Header(description="Resume after this position")] = None,
 ) -> StreamingResponse:
-    if last_event_id is not None and last_event_id.strip().isdigit():
-        after = max(after, min(int(last_event_id), MAX_POSITION))
+    resumed = (last_event_id or "").strip()
+    if resumed.isascii() and resumed.isdigit() and len(resumed) <= 19:
+        after = max(after, min(int(resumed), MAX_POSITION))
     slots: StreamSlots = request.app.state.stream_slots
     slot = slots.take(bearer_token(request) or "local")
     bell: AppendBell = request.app.state.append_bell

@@ -159,10 +159,14 @@ class SqlEventStore:
             (first, last),
         )
 
-    def read_stream(self, stream_id: str, *, after_version: int = 0) -> list[StoredEvent]:
+    def read_stream(
+        self, stream_id: str, *, after_version: int = 0, limit: int | None = None
+    ) -> list[StoredEvent]:
+        """The stream's events after `after_version`, in version order (`limit` at most)."""
+        bounded = "" if limit is None else f" LIMIT {int(limit)}"
         return self.read_events(
             f"SELECT {EVENT_COLUMNS} FROM events WHERE stream_id = ? AND stream_version > ? "
-            "ORDER BY stream_version",
+            f"ORDER BY stream_version{bounded}",
             (stream_id, after_version),
         )
 

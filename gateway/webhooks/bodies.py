@@ -30,6 +30,7 @@ CHARSET_ALIASES = {
     "latin1": "windows-1252",
 }
 MAX_FORM_FIELDS = 200
+MAX_XML_DEPTH = 32  # legacy messages nest a few levels; the fields are read recursively
 
 
 def body_kind(content_type: str, accepted: list[BodyKind]) -> tuple[BodyKind, str | None]:
@@ -123,8 +124,20 @@ def _xml(body: bytes) -> dict[str, Any]:
         raise InboundRefused(f"the XML is refused: {type(exc).__name__}") from None
     except ParseError as exc:
         raise InboundRefused(f"the body is not well-formed XML: {exc}") from None
+    if _depth(root) > MAX_XML_DEPTH:
+        raise InboundRefused(f"the XML nests deeper than {MAX_XML_DEPTH} elements")
     fields = _element_fields(root)
     return fields if isinstance(fields, dict) else {root.tag: fields}
+
+
+def _depth(root: Element) -> int:
+    """How deep the elements nest, counted without recursion (a hostile body nests 3,000 deep)."""
+    deepest, level = 0, [(root, 1)]
+    while level:
+        element, depth = level.pop()
+        deepest = max(deepest, depth)
+        level.extend((child, depth + 1) for child in element)
+    return deepest
 
 
 def _element_fields(element: Element) -> dict[str, Any] | str:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from gateway.errors import ConfigError, NotAuthenticated, ReplayRefused
 
 SECRET_PREFIX = "whsec_"
+MAX_TIMESTAMP_DIGITS = 12  # seconds since 1970 until the year 33658
 
 
 def decode_secret(secret: str) -> bytes:
@@ -40,8 +41,10 @@ def verify(
     msg_id = headers.get("webhook-id", "")
     stamp = headers.get("webhook-timestamp", "")
     offered = _offered_digests(headers.get("webhook-signature", ""))
-    if not (msg_id and stamp.isdigit() and offered):
+    if not (msg_id and stamp and offered):
         raise NotAuthenticated("webhook-id, webhook-timestamp and webhook-signature are required")
+    if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= MAX_TIMESTAMP_DIGITS):
+        raise NotAuthenticated("webhook-timestamp must be whole seconds since 1970 (digits only)")
     timestamp = int(stamp)
     expected = [_digest(key, msg_id, timestamp, body) for key in keys]
     if not any(hmac.compare_digest(e, o) for e in expected for o in offered):
