@@ -60,13 +60,17 @@ def reconcile(
 
 
 def _exit_code(outcomes: list[ReconciliationOutcome]) -> int:
-    if any(o.status == "refused" for o in outcomes):
+    """The worst of the files: refused (a file seen before counts as it ended), then differs."""
+    codes = [_code(o) for o in outcomes]
+    return max(codes, default=AGREES)
+
+
+def _code(outcome: ReconciliationOutcome) -> int:
+    run = outcome.reconciliation
+    if outcome.status == "refused" or (outcome.status == "duplicate" and run is None):
         return REFUSED
-    if any(o.status == "differs" for o in outcomes):
+    if run is not None and run.outcome == "differs":
         return DIFFERS
-    duplicates = [o.reconciliation for o in outcomes if o.status == "duplicate"]
-    if any(r is None or r.outcome == "differs" for r in duplicates):
-        return DIFFERS if all(r is not None for r in duplicates) else REFUSED
     return AGREES
 
 
