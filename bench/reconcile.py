@@ -22,6 +22,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ from gateway.store.sql import SqlEventStore, open_store
 
 AS_OF = "2026-11-26T23:00:00+00:00"
 FILE_NAME = "GL_BALANCES_20261126.csv"
+DAY_STARTED = datetime.fromisoformat(AS_OF).timestamp() - 86_400
 LOST, LATE, DEAD = 1, 2, 3  # account n % 1000: GL lost a posting; last one pending; one dead
 DELIVERY_COLUMNS = (
     "destination, position, stream_id, event_id, event_type, idempotency_key, status, attempts, "
@@ -71,7 +73,7 @@ def record_rows(accounts: int, rounds: int) -> Iterator[tuple[tuple[Any, ...], t
         for n in range(accounts):
             position = round_no * accounts + n + 1
             state = status(n, round_no, rounds)
-            at = 1_796_000_000.0 + position / 1000
+            at = DAY_STARTED + position / 1000  # acknowledged during GL's day
             delivered = at + 0.05 if state == "delivered" else None
             delivery = ("gl", position, f"account-{n:012d}", str(uuid.uuid4()), "FundsDeposited",
                         str(uuid.uuid4()), state, 1, at, at + 300, at, at, delivered)  # fmt: skip
@@ -160,7 +162,8 @@ def ceiling(url: str, folder: Path) -> str:
         rows,
     )  # fmt: skip
     raw.commit()
-    cursor.execute(store.sql(FIGURES), ("gl", 999_999, "gl"))
+    as_of = datetime.fromisoformat(AS_OF).timestamp()
+    cursor.execute(store.sql(FIGURES), ("gl", 999_999, as_of, "gl"))
     differing = sum(1 for _ in cursor)
     cursor.execute(store.sql("DELETE FROM reconciliation_balances WHERE import_id = 999999"))
     raw.commit()
