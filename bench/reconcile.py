@@ -163,7 +163,7 @@ def ceiling(url: str, folder: Path) -> str:
     )  # fmt: skip
     raw.commit()
     as_of = datetime.fromisoformat(AS_OF).timestamp()
-    cursor.execute(store.sql(FIGURES), ("gl", 999_999, as_of, "gl"))
+    cursor.execute(store.sql(FIGURES), (as_of, "gl", "gl", 999_999))
     differing = sum(1 for _ in cursor)
     cursor.execute(store.sql("DELETE FROM reconciliation_balances WHERE import_id = 999999"))
     raw.commit()
