@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import random
@@ -65,8 +66,11 @@ class LegacySystems:
         self.in_flight[key] += 1
         if self.in_flight[key] > 1 and key:
             self.overlaps += 1
-        try:
+        try:  # in flight until the answer is due: the hold is part of the request
             answer = self.route(request)
+            if answer.delay:
+                await asyncio.sleep(answer.delay)
+                answer.delay = 0.0
         finally:
             self.in_flight[key] -= 1
         self.answers[answer.status if not answer.drop else 0] += 1

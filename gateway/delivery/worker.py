@@ -106,6 +106,8 @@ class DestinationWorker:
     async def _fill(self) -> None:
         """Claim more runs when there is room; otherwise wait for a run or the next poll."""
         wanted = self._streams_wanted()
+        if wanted:
+            wanted = min(wanted, 2 * await self._slots_held())
         runs: list[Run] = []
         if wanted:
             begun = self.monotonic()
@@ -135,6 +137,14 @@ class DestinationWorker:
             await self._sleep(pause)
         else:
             await wait_any(wakeup, waiting, timeout=pause)
+
+    async def _slots_held(self) -> int:
+        try:
+            held: int = await self.limits.available()
+        except Exception:
+            log.exception("could not lease in-flight slots of %s", self.destination.name)
+            return 0
+        return held
 
     def _streams_wanted(self) -> int:
         if self.breaker.reopens_in() > 0:
@@ -172,7 +182,6 @@ class DestinationWorker:
             async with self.limits.slot(waiting=self.waiting_for_slot):
                 self.waiting_for_slot -= 1
                 entered = True
-                await self.limits.paced()
                 if not self._may_send(run) or not self.breaker.allows():
                     return None
                 outcome: Attempted | None = None
@@ -191,9 +200,10 @@ class DestinationWorker:
         return outcome
 
     async def _attempt(self, run: Run, claimed: Claimed) -> Attempted | None:
-        """Recorded as started (committed) before the request leaves; None if the lease went
-        meanwhile."""
+        """Recorded as started (committed) before the request leaves, then paced; None if the
+        lease went meanwhile (the start then stays `unknown`: it was never sent)."""
         await self._record_start(AttemptStart(claimed.id, claimed.attempts + 1, self.clock()))
+        await self.limits.paced()  # after the commit: its wait must not bunch paced starts
         if not self._may_send(run):
             return None
         return await attempt(self.destination, self.origin, claimed, self.clock)

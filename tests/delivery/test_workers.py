@@ -111,3 +111,33 @@ def test_two_workers_on_postgresql_never_send_one_delivery_at_once(
         owners = conn.exec_driver_sql("SELECT DISTINCT worker FROM delivery_attempts").all()
     assert {o[0] for o in owners} == {"left", "right"}  # both shared the work
     store.engine.dispose()
+
+
+def test_an_attempt_cut_short_by_sigkill_is_recorded_with_its_outcome_unknown(
+    store: SqlEventStore, database_url: str, tmp_path: Path
+) -> None:
+    """GL may have taken the posting: the operator sees the attempt, as "outcome unknown"."""
+    from gateway.delivery import operations
+    from tests.delivery.gl_stub import GlStub, serve_gl
+
+    append_deposits(store, accounts=1, per_account=1)
+    config = worker_config(tmp_path, database_url)
+    with serve_gl(GlStub(delay=30)) as gl:  # GL takes the posting and never answers in time
+        env = {**os.environ, "GL_BASE_URL": gl.url, "GL_TOKEN": TOKEN}
+        env.pop("GATEWAY_DATABASE_URL", None)
+        worker = subprocess.Popen(
+            [GATEWAY, "workers", "--config", str(config), "--worker-id", "doomed"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            assert wait_for(lambda: gl.in_flight == 1, timeout=30)
+        finally:
+            worker.send_signal(signal.SIGKILL)
+            worker.wait(10)
+    (delivery,) = operations.list_deliveries(store)
+    shown = operations.show_delivery(store, delivery.fields["id"])
+    (attempt,) = shown.attempts
+    assert (attempt["worker"], attempt["attempt"]) == ("doomed", 1)
+    assert operations.outcome_unknown(attempt)
+    assert attempt["error"].startswith("outcome unknown")
+    assert shown.fields["attempts"] == 1 and shown.fields["status"] == "pending"
