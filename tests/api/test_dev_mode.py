@@ -14,8 +14,8 @@ import pytest
 from typer.testing import CliRunner
 
 from gateway.api import create_app
-from gateway.api.serving import check_listen_address
-from gateway.bootstrap import build
+from gateway.api.serving import check_listen_address, server_config
+from gateway.bootstrap import Gateway, build
 from gateway.cli.main import app as cli
 from gateway.config import parse_config
 from gateway.errors import ConfigError
@@ -199,3 +199,12 @@ def test_a_state_change_with_a_json_body_or_a_file_upload_is_let_through(served:
 
     assert job.status_code == 404  # past the guard: no such job
     assert upload.status_code in (200, 202)
+
+
+def test_gateway_run_reads_forwarding_headers_itself_and_caps_concurrency(gateway: Gateway) -> None:
+    config = parse_config({"http": {"limit_concurrency": 321}})
+
+    served = server_config(create_app(gateway), config=config, host="127.0.0.1", port=8080)
+
+    assert served.proxy_headers is False  # uvicorn would trust 127.0.0.1's X-Forwarded-For
+    assert served.limit_concurrency == 321
