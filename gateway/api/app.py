@@ -15,6 +15,7 @@ from gateway.api import (
     jobs,
     platform_events,
     reconciliations,
+    sockets,
     sources,
     stream,
     webhooks,
@@ -64,7 +65,7 @@ def create_app(gateway: Gateway) -> FastAPI:
     install_docs(app)
     app.webhook_lane = WebhookLane(gateway.webhooks, app.exception_handlers)
     # Webhooks first: routes are matched in order, and theirs is the busiest.
-    for module in (webhooks, health, stream, feed, commands, imports):
+    for module in (webhooks, health, stream, sockets, feed, commands, imports):
         app.include_router(module.router)
     for module in (platform_events, deliveries):
         app.include_router(module.router)
