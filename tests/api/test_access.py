@@ -6,6 +6,7 @@ route declares; a route that declares nobody fails here (and `create_app` refuse
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,6 +14,8 @@ from dataclasses import dataclass
 import httpx
 import pytest
 from fastapi import FastAPI
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
 
 from gateway.api import create_app
 from gateway.api.access import Callers, route_access, undeclared_routes
@@ -88,11 +91,22 @@ def served(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Serve
 def call(base_url: str, method: str, path: str, token: str | None) -> int:
     url = base_url + re.sub(r"{(\w+)}", lambda m: PATH_VALUES.get(m[1], "x"), path)
     headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if method == "WEBSOCKET":
+        return asyncio.run(handshake(url.replace("http://", "ws://"), headers))
     with (
         httpx.Client(timeout=10) as client,
         client.stream(method, url, headers=headers, json={} if method == "POST" else None) as r,
     ):
         return r.status_code  # a stream (SSE) is left once its status is known
+
+
+async def handshake(url: str, headers: dict[str, str]) -> int:
+    """101 when a WebSocket opens, else the status the handshake was refused with."""
+    try:
+        async with connect(url, additional_headers=headers):
+            return 101
+    except InvalidStatus as refused:
+        return refused.response.status_code
 
 
 def test_every_route_answers_each_caller_as_it_declares(served: Served) -> None:
