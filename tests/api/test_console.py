@@ -176,3 +176,24 @@ def test_a_journey_is_found_by_the_file_record_an_import_applied(
     assert "TXN0000000000042" in found.text and "FundsDeposited v2" in found.text
     assert "No delivery" in found.text  # no destination is configured here
     assert "Legacy input" not in missing.text
+
+
+def test_in_dev_mode_a_name_signs_in_on_this_machine(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GATEWAY_OPERATOR_TOKENS", raising=False)
+    gateway = build(parse_config({"database": {"url": database_url}}))
+    try:
+        with (
+            serve_in_thread(create_app(gateway)) as base_url,
+            httpx.Client(base_url=base_url, timeout=10) as client,
+        ):
+            page = client.get("/admin/sign-in")
+            answer = sign_in(client, token="")
+            overview = client.get("/admin")
+    finally:
+        gateway.close()
+
+    assert "dev mode" in page.text
+    assert answer.status_code == 303 and overview.status_code == 200
+    assert "dead letters" in overview.text
