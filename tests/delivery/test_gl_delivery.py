@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import defaultdict
+
+import pytest
 
 from gateway.delivery import operations
 from gateway.store.sql import SqlEventStore, open_store
@@ -84,3 +87,33 @@ def test_a_refused_posting_is_dead_lettered_and_redriven_once_after_a_fix(
     sent = [p for p in sim.postings() if p["ref"] == refused]
     assert len(sent) == 1 and not sent[0]["duplicate"]
     assert operations.show_delivery(store, dead[0].fields["id"]).fields["attempts"] == 2
+
+
+@pytest.mark.slow
+def test_a_real_minute_long_outage_opens_the_circuit_and_loses_nothing(
+    store: SqlEventStore, database_url: str, sim: LegacySim, caplog: pytest.LogCaptureFixture
+) -> None:
+    """GL down for 60 s: the circuit opens, nothing is dead-lettered, and afterwards every
+    posting arrives, in order per account, each under one key."""
+    append_deposits(store, accounts=50, per_account=4)
+    retry = {
+        "delays_seconds": [0.5, 1, 2, 5],
+        "stop_after_seconds": 30,
+        "stop_after_attempts": None,
+    }  # shorter than the outage: the open circuit saves it
+    breaker = {"window": 10, "min_calls": 10, "failure_ratio": 0.8, "open_seconds": 5}
+    config = gl_config(database_url, retry=retry, breaker=breaker, max_in_flight=8)
+    engine = gl_engine(store, config, sim.base_url)
+    sim.outage(60)
+    started = time.monotonic()
+
+    with caplog.at_level(logging.WARNING, logger="gateway.delivery.worker"):
+        assert engine.run_until(lambda: all_delivered(store, 200), timeout=180)
+
+    assert time.monotonic() - started >= 60
+    assert any("circuit of gl is open" in r.getMessage() for r in caplog.records)
+    assert operations.list_deliveries(store, status="dead") == []
+    arrivals = first_arrivals_in_order(sim)
+    for n, refs in enumerate(sorted(arrivals.items())):
+        assert refs[1] == [f"TX{n:05d}-{r:05d}" for r in range(4)], refs[0]
+    assert sim.stats()["answers"]["503"] > 0

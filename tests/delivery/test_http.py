@@ -156,3 +156,25 @@ def test_dead_letters_are_listed_and_redriven_over_http(
 
     assert redriven == {"redriven": 1}
     assert replay["events"] == 1 and replay["dry_run"] is True
+
+
+def test_a_replay_over_http_sends_the_range_again_under_the_same_key(
+    gateway: Gateway, client: httpx.Client, sim: LegacySim
+) -> None:
+    post_events(client, [deposit_event("R1"), deposit_event("R2")])
+    engine = gateway.delivery
+    assert engine is not None
+    assert engine.run_until(lambda: len(sim.postings()) == 2, timeout=20)
+
+    at = client.get("/deliveries", headers=OPERATOR).json()[0]["position"]  # R1's
+    replayed = client.post("/deliveries/replay", json={"destination": "gl", "from_position": at,
+                                                       "to_position": at},
+                           headers=OPERATOR).json()  # fmt: skip
+    assert engine.run_until(lambda: len(sim.postings()) == 3, timeout=20)
+    assert engine.run_until(lambda: engine.idle(), timeout=20)
+
+    assert (replayed["requeued"], replayed["dry_run"]) == (1, False)
+    first, _, again = sim.postings()
+    assert (again["ref"], again["key"], again["duplicate"]) == ("R1", first["key"], True)
+    shown = client.get("/deliveries", headers=OPERATOR).json()
+    assert [d["status"] for d in shown] == ["delivered"] * 2
