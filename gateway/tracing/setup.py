@@ -9,8 +9,10 @@ from collections.abc import Mapping
 
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+from gateway.tracing.spans import record_spans
 
 SERVICE_NAME = "legacy-gateway"
 ENDPOINT_VARIABLES = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
@@ -27,9 +29,15 @@ def configure_tracing(*, environ: Mapping[str, str] = os.environ) -> TracerProvi
         # Imported here: without an endpoint the exporter's HTTP stack is never loaded.
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+        export_spans(provider, BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)
     return provider
+
+
+def export_spans(provider: TracerProvider, processor: SpanProcessor) -> None:
+    """Send finished spans to `processor` (OTLP, or a test's in-memory exporter)."""
+    provider.add_span_processor(processor)
+    record_spans()
 
 
 class TraceIds(logging.Filter):

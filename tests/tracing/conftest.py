@@ -9,13 +9,14 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from gateway.tracing import configure_tracing
+from gateway.tracing.setup import export_spans
 from tests.local_gl import LocalGl, local_gl
 
 
 @pytest.fixture(scope="session")
 def _exporter() -> InMemorySpanExporter:
     exporter = InMemorySpanExporter()
-    configure_tracing().add_span_processor(SimpleSpanProcessor(exporter))
+    export_spans(configure_tracing(), SimpleSpanProcessor(exporter))
     return exporter
 
 

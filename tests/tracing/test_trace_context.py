@@ -166,3 +166,19 @@ def test_log_lines_inside_a_span_carry_its_trace_id() -> None:
 
     line = json.loads(JsonFormatter().format(record))
     assert line["trace_id"] == TRACE_ID and len(line["span_id"]) == 16
+
+
+def test_with_nothing_to_export_a_span_is_its_ids_and_still_carries_the_trace() -> None:
+    from gateway.tracing.spans import _ids_only, current_traceparent, parent_from
+
+    with _ids_only(parent_from(TRACEPARENT)) as child:
+        inside = current_traceparent()
+        with _ids_only(None) as grandchild:
+            pass
+    with _ids_only(None) as fresh:
+        pass
+
+    assert child is not None and grandchild is not None and fresh is not None
+    assert inside == child and trace_id(child) == TRACE_ID and span_id(child) != CALLER_SPAN
+    assert trace_id(grandchild) == TRACE_ID and span_id(grandchild) != span_id(child)
+    assert trace_id(fresh) != TRACE_ID
