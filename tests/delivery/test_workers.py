@@ -95,22 +95,36 @@ def test_two_workers_on_postgresql_never_send_one_delivery_at_once(
     require_postgres()
     url = reset_postgres_schema()
     store = open_store(url)
-    append_deposits(store, accounts=100, per_account=5)
-    sim.chaos(delay=0.01)
-    config = worker_config(tmp_path, url)
-    workers = [start_worker(config, sim, name) for name in ("left", "right")]
     try:
-        assert wait_for(lambda: all_delivered(store, 500), timeout=60)
+        sim.chaos(delay=0.05)  # the work outlasts a slot renewal: a later process gets its share
+        config = worker_config(tmp_path, url)
+        workers = [start_worker(config, sim, name) for name in ("left", "right")]
+        try:
+            # Both are up and have leased slots before there is work: the first to start must
+            # not finish it all while the second is still starting.
+            seen: set[str] = set()
+            assert wait_for(lambda: seen.update(slot_holders(store)) or len(seen) == 2, timeout=60)
+            append_deposits(store, accounts=100, per_account=5)
+            assert wait_for(lambda: all_delivered(store, 500), timeout=60)
+        finally:
+            for worker in workers:
+                stop(worker)
+        assert sim.stats()["overlaps"] == 0
+        postings = sim.postings()
+        assert len({p["ref"] for p in postings}) == 500
+        with store.engine.connect() as conn:
+            owners = conn.exec_driver_sql("SELECT DISTINCT worker FROM delivery_attempts").all()
+        assert {o[0] for o in owners} == {"left", "right"}  # both shared the work
     finally:
-        for worker in workers:
-            stop(worker)
-    assert sim.stats()["overlaps"] == 0
-    postings = sim.postings()
-    assert len({p["ref"] for p in postings}) == 500
+        store.engine.dispose()
+
+
+def slot_holders(store: SqlEventStore) -> set[str]:
     with store.engine.connect() as conn:
-        owners = conn.exec_driver_sql("SELECT DISTINCT worker FROM delivery_attempts").all()
-    assert {o[0] for o in owners} == {"left", "right"}  # both shared the work
-    store.engine.dispose()
+        rows = conn.exec_driver_sql(
+            "SELECT DISTINCT holder FROM delivery_slots WHERE holder IS NOT NULL"
+        ).all()
+    return {r[0] for r in rows}
 
 
 def test_an_attempt_cut_short_by_sigkill_is_recorded_with_its_outcome_unknown(
