@@ -18,8 +18,10 @@ run: $(STAMP)
 sim: $(STAMP)  # simulated GL and CRM for `make run` (README: watching deliveries)
 	$(BIN)/python -m examples.legacy_sim --port 8090 --unavailable 0.3 --timeout 0.05 --drop 0.05
 
+# Four test processes on any machine: most cases wait on child processes, servers and timers,
+# not on the CPU. Each process has its own PostgreSQL schema and RabbitMQ virtual host.
 test: $(STAMP) browser
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 4
 
 # The browser tests (tests/browser) drive Debian's chromium, never a browser Playwright downloads.
 # As root (CI) a missing one is installed; otherwise those tests skip and say how to get it.
