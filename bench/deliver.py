@@ -53,6 +53,38 @@ def ceiling(store: SqlEventStore, sim: LegacySim, count: int) -> float:
         return len(bodies) / (time.perf_counter() - started)
 
 
+def bare_aiohttp(store: SqlEventStore, sim: LegacySim, count: int, in_flight: int) -> float:
+    """The floor of the engine's own work: the same POSTs from one aiohttp session, `in_flight`
+    at once, with nothing read from or written to the database around them."""
+    import asyncio
+
+    import aiohttp
+
+    events = store.read_all(after=0, limit=count)
+    bodies = [(translate_posting(e).body, idempotency_key("bare", e.event_id)) for e in events]
+    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+
+    async def run() -> float:
+        connector = aiohttp.TCPConnector(limit=in_flight)
+        async with aiohttp.ClientSession(base_url=sim.base_url, connector=connector) as session:
+            queue = iter(bodies)
+
+            async def sender() -> None:
+                for body, key in queue:
+                    async with session.post(
+                        "/gl/v1/postings", data=body,
+                        headers={**headers, "X-Idempotency-Key": key},
+                    ) as answer:  # fmt: skip
+                        await answer.read()
+                        assert answer.status in (200, 201), answer.status
+
+            started = time.perf_counter()
+            await asyncio.gather(*(sender() for _ in range(in_flight)))
+            return len(bodies) / (time.perf_counter() - started)
+
+    return asyncio.run(run())
+
+
 def engine_for(store: SqlEventStore, url: str, sim: LegacySim, in_flight: int):  # type: ignore[no-untyped-def]
     config = gl_config(url, max_in_flight=in_flight, timeout_seconds=5, lease_seconds=30,
                        run_length=64, retry={"delays_seconds": [0.05, 0.2, 1.0],
@@ -90,10 +122,14 @@ def main() -> None:
     with legacy_sim() as sim:
         top = ceiling(store, sim, args.ceiling_requests)
         print(f"ceiling: sequential httpx.Client            {top:8,.0f} requests/s")
+        bare = bare_aiohttp(store, sim, args.ceiling_requests, args.in_flight)
+        print(f"floor: bare aiohttp, {args.in_flight} in flight, no bookkeeping "
+              f"{bare:8,.0f} requests/s  ({bare / top:.2f}x the ceiling)")  # fmt: skip
         elapsed = drain(store, url, sim, total, args.in_flight)
         rate = total / elapsed
         print(f"engine: ordered per account, {args.in_flight} in flight  {rate:8,.0f} deliveries/s"
-              f"  ({rate / top:.2f}x the ceiling; {total:,} in {elapsed:.1f} s)")  # fmt: skip
+              f"  ({rate / top:.2f}x the ceiling, {rate / bare:.2f}x bare aiohttp; "
+              f"{total:,} in {elapsed:.1f} s)")  # fmt: skip
         p99, paced = half_rate_latency(
             store, url, sim, rate / 2, args.in_flight, total, args.accounts, per_account
         )
