@@ -13,6 +13,7 @@ import psycopg
 import pytest
 
 from gateway.store.sql import SqlEventStore, open_store
+from tests.delivery.legacy_sim import LegacySim, legacy_sim
 
 POSTGRES_URL = os.environ.get(
     "GATEWAY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -72,3 +73,18 @@ def store(database_url: str) -> Iterator[SqlEventStore]:
     store = open_store(database_url)
     yield store
     store.engine.dispose()
+
+
+# The simulated GL and CRM in a subprocess (examples/legacy_sim), one per test module.
+@pytest.fixture(scope="module")
+def sim_server() -> Iterator[LegacySim]:
+    with legacy_sim() as sim:
+        yield sim
+
+
+@pytest.fixture
+def sim(sim_server: LegacySim) -> LegacySim:
+    sim_server.client.post("/_sim/reset").raise_for_status()
+    sim_server.chaos()
+    sim_server.outage(0)
+    return sim_server

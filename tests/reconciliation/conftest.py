@@ -8,22 +8,8 @@ from pathlib import Path
 import pytest
 
 from gateway.store.sql import open_store
-from tests.delivery.legacy_sim import LegacySim, legacy_sim
+from tests.delivery.legacy_sim import LegacySim
 from tests.reconciliation.bank import Ledger, reconciliation_config
-
-
-@pytest.fixture(scope="module")
-def sim_server() -> Iterator[LegacySim]:
-    with legacy_sim() as sim:
-        yield sim
-
-
-@pytest.fixture
-def sim(sim_server: LegacySim) -> LegacySim:
-    sim_server.client.post("/_sim/reset").raise_for_status()
-    sim_server.chaos()
-    sim_server.outage(0)
-    return sim_server
 
 
 @pytest.fixture
