@@ -79,14 +79,6 @@ def published(gateway: Gateway, names: BrokerNames) -> int:
     return int(rows[0][0]) if rows else 0
 
 
-def wait_for(condition: Any, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
-
 class PostingsWriter(threading.Thread):
     """Stores `accounts` openings, then `per_account - 1` deposits each, batch by batch."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -14,17 +14,9 @@ from gateway.config import parse_config
 from tests.broker.amqp import drain, publish
 from tests.broker.conftest import BrokerNames
 from tests.platform.cases import REFUSALS, Refusal, deposit, opened
+from tests.waiting import wait_until
 
 REASON = "x-gateway-reason"
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 30) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import orjson
@@ -25,18 +25,10 @@ from tests.broker.amqp import bind_queue, drain
 from tests.broker.conftest import BrokerNames, amqp_url
 from tests.broker.proxy import CuttableProxy, cuttable_proxy
 from tests.platform.cases import deposit, opened
+from tests.waiting import wait_until
 
 ANY = SourceGrant("test", ("*",))
 runner = CliRunner()
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 30) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 @pytest.fixture

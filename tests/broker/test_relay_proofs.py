@@ -22,10 +22,10 @@ from tests.broker.relay_processes import (
     PostingsWriter,
     published,
     start_relay,
-    wait_for,
     write_config,
 )
 from tests.conftest import require_postgres, reset_postgres_schema
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 

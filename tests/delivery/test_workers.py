@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from gateway.store.sql import SqlEventStore, open_store
 from tests.conftest import require_postgres, reset_postgres_schema
 from tests.delivery.ledger import POSTING_TYPES, all_delivered, append_deposits
 from tests.delivery.legacy_sim import ROOT, TOKEN, LegacySim
+from tests.waiting import wait_until
 
 GATEWAY = str(Path(sys.executable).parent / "gateway")
 
@@ -45,15 +45,6 @@ def start_worker(config: Path, sim: LegacySim, name: str) -> subprocess.Popen[by
     )  # fmt: skip
 
 
-def wait_for(condition: Any, *, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def stop(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
@@ -67,7 +58,7 @@ def test_a_worker_killed_mid_delivery_loses_nothing(
     sim.chaos(delay=0.05)  # slow answers: the kill lands with deliveries in flight
     config = worker_config(tmp_path, database_url)
     first = start_worker(config, sim, "first")
-    assert wait_for(lambda: len(sim.postings()) >= 20, timeout=30)
+    assert wait_until(lambda: len(sim.postings()) >= 20, timeout=30)
     first.send_signal(signal.SIGKILL)
     first.wait(10)
     with store.engine.connect() as conn:
@@ -77,7 +68,7 @@ def test_a_worker_killed_mid_delivery_loses_nothing(
     assert leased > 0  # it died holding leases
     second = start_worker(config, sim, "second")
     try:
-        assert wait_for(lambda: all_delivered(store, 200), timeout=60)
+        assert wait_until(lambda: all_delivered(store, 200), timeout=60)
     finally:
         stop(second)
     refs = {p["ref"] for p in sim.postings()}
@@ -103,9 +94,11 @@ def test_two_workers_on_postgresql_never_send_one_delivery_at_once(
             # Both are up and have leased slots before there is work: the first to start must
             # not finish it all while the second is still starting.
             seen: set[str] = set()
-            assert wait_for(lambda: seen.update(slot_holders(store)) or len(seen) == 2, timeout=60)
+            assert wait_until(
+                lambda: seen.update(slot_holders(store)) or len(seen) == 2, timeout=60
+            )
             append_deposits(store, accounts=100, per_account=5)
-            assert wait_for(lambda: all_delivered(store, 500), timeout=60)
+            assert wait_until(lambda: all_delivered(store, 500), timeout=60)
         finally:
             for worker in workers:
                 stop(worker)
@@ -144,7 +137,7 @@ def test_an_attempt_cut_short_by_sigkill_is_recorded_with_its_outcome_unknown(
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
         )  # fmt: skip
         try:
-            assert wait_for(lambda: gl.in_flight == 1, timeout=30)
+            assert wait_until(lambda: gl.in_flight == 1, timeout=30)
         finally:
             worker.send_signal(signal.SIGKILL)
             worker.wait(10)

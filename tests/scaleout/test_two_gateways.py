@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import orjson
@@ -22,6 +21,7 @@ from gateway.store.sql import SqlEventStore, open_store
 from tests.conftest import require_postgres, reset_postgres_schema
 from tests.scaleout.cluster import API_KEY, GatewayProcess, start, wait_until_up, write_config
 from tests.scaleout.sink import Sink, serve_sink
+from tests.waiting import wait_for
 from tests.webhooks.conftest import customer
 
 pytestmark = pytest.mark.postgres
@@ -65,14 +65,6 @@ def deposits(store: SqlEventStore) -> None:
     ]  # fmt: skip
     with store.transaction() as tx:
         tx.append(appends)
-
-
-def wait_for(condition: Any, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 def counts(store: SqlEventStore, sql: str) -> dict[str, int]:
