@@ -168,6 +168,17 @@ class HeaderRefused(DeliveryError):
     """A header value holds CR or LF (a header injection): the request is never sent."""
 
 
+class ReplayTooLarge(DeliveryError):
+    """A replay's range or window holds more events than one call may send again."""
+
+    def __init__(self, most: int) -> None:
+        super().__init__(
+            f"the range holds more than {most:,} events: replay it in parts "
+            "(from_position and to_position, or a narrower time window)"
+        )
+        self.most = most
+
+
 class UnknownDelivery(DeliveryError):
     """No delivery (or dead letter) has the id an operator gave."""
 

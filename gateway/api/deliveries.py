@@ -19,13 +19,12 @@ from gateway.api.params import MAX_ROW_ID, RowId, StoredNumber
 from gateway.api.problems import ProblemError
 from gateway.delivery import operations
 from gateway.delivery.destination import subscription_for
-from gateway.delivery.replay import ReplayRange, replay
-from gateway.errors import UnknownDelivery
+from gateway.delivery.replay import MAX_REPLAY, ReplayRange, replay
+from gateway.errors import ReplayTooLarge, UnknownDelivery
 from gateway.overview import sla_lines
 
 router = APIRouter(tags=["deliveries"], dependencies=OPERATOR)
 Status = Literal["pending", "delivered", "dead", "skipped"]
-MAX_REPLAY = 100_000  # positions a call: a larger range is several calls
 
 
 class DeadLetterSelection(BaseModel):
@@ -99,8 +98,11 @@ def replay_deliveries(gateway: GatewayDep, request: ReplayRequest) -> dict[str, 
         raise ProblemError(422, "give from_position or since (not both)")
     first, last = request.positions() or (None, None)
     selection = ReplayRange(first, last, request.since, request.until)
-    outcome = replay(gateway.store, subscription_for(request.destination, wanted), selection,
-                     now=time.time(), dry_run=request.dry_run)  # fmt: skip
+    try:
+        outcome = replay(gateway.store, subscription_for(request.destination, wanted), selection,
+                         now=time.time(), dry_run=request.dry_run)  # fmt: skip
+    except ReplayTooLarge as exc:
+        raise ProblemError(422, str(exc)) from None
     return {"events": outcome.events, "requeued": outcome.requeued, "created": outcome.created,
             "already_pending": outcome.already_pending, "dry_run": outcome.dry_run,
             "from_position": first, "to_position": last}  # fmt: skip

@@ -31,7 +31,7 @@ from gateway.delivery import operations
 from gateway.delivery.destination import subscription_for
 from gateway.delivery.engine import DeliveryEngine
 from gateway.delivery.replay import ReplayRange, replay
-from gateway.errors import GatewayError
+from gateway.errors import GatewayError, ReplayTooLarge
 from gateway.operations.dead_letters import dead_letters
 from gateway.operations.readable import duration, moment
 from gateway.overview import sla_lines
@@ -178,8 +178,11 @@ def replay_command(
         if wanted is None:
             usage_error(f"no destination {destination!r} in the config")
         selection = ReplayRange(from_position, to_position, since, until)
-        outcome = replay(gateway.store, subscription_for(destination, wanted), selection,
-                         now=time.time(), dry_run=dry_run)  # fmt: skip
+        try:
+            outcome = replay(gateway.store, subscription_for(destination, wanted), selection,
+                             now=time.time(), dry_run=dry_run)  # fmt: skip
+        except ReplayTooLarge as exc:
+            fail(str(exc))
     finally:
         gateway.close()
     verb = "would requeue" if dry_run else "requeued"

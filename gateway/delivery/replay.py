@@ -4,7 +4,8 @@ Delivered, skipped and dead deliveries in the range become pending with their ow
 key; subscribed events that never had a delivery (a destination started at `latest`) get one.
 The SLA clock of a replayed delivery starts at the replay, not at the event (`sla_from`):
 its breach and its page are counted from then. A replayed delivery waits for its stream to
-be free of deliveries other workers are sending (see `claims.STREAM_FREE`).
+be free of deliveries other workers are sending (see `claims.STREAM_FREE`). One call replays
+at most `MAX_REPLAY` events, whatever its range or window: a larger one is refused, never cut.
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from gateway.delivery.dispatch import Subscription, insert_deliveries, new_rows
+from gateway.errors import ReplayTooLarge
 from gateway.store.sql import SqlEventStore
 from gateway.store.writes import timestamp
+
+MAX_REPLAY = 100_000  # events a call: a larger range or window is several calls
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,10 +68,12 @@ def replay(
         events = conn.exec_driver_sql(
             store.sql(
                 "SELECT position, stream_id, event_id, type, recorded_at FROM events "
-                f"WHERE {where} AND type IN ({marks}) ORDER BY position"
+                f"WHERE {where} AND type IN ({marks}) ORDER BY position LIMIT ?"
             ),
-            (*params, *types),
+            (*params, *types, MAX_REPLAY + 1),
         ).fetchall()
+        if len(events) > MAX_REPLAY:
+            raise ReplayTooLarge(MAX_REPLAY)
         known = _known(store, conn, subscription.destination, [e[0] for e in events])
         pending = [p for p, status in known.items() if status == "pending"]
         requeue = [p for p, status in known.items() if status != "pending"]

@@ -13,7 +13,8 @@ import httpx
 import orjson
 import pytest
 
-from gateway.api.deliveries import MAX_REPLAY
+from gateway.delivery import replay
+from gateway.delivery.replay import MAX_REPLAY
 from gateway.store import NewEvent
 from tests.api.hostile import OPERATOR, PLATFORM, Served, serve_hostile
 from tests.conftest import require_postgres, reset_postgres_schema
@@ -144,6 +145,22 @@ def test_a_replay_without_to_position_is_bounded(client: httpx.Client) -> None:
 
     assert answer.status_code == 200, answer.text
     assert (answer.json()["from_position"], answer.json()["to_position"]) == (1, MAX_REPLAY)
+
+
+def test_a_time_window_holding_more_than_a_call_may_replay_is_refused_whole(
+    served: Served, client: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(replay, "MAX_REPLAY", 5)
+    deposits = [NewEvent("FundsDeposited", {"n": n}, 2) for n in range(6)]
+    served.gateway.store.append("account-7", 0, deposits)
+    body = {"destination": "gl", "since": "2000-01-01T00:00:00Z"}
+
+    answer = client.post("/deliveries/replay", json=body, headers=OPERATOR)
+
+    assert_problem(answer, 422)
+    assert "more than 5 events" in answer.json()["detail"]
+    with served.gateway.store.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT COUNT(*) FROM deliveries").scalar_one() == 0
 
 
 def test_a_long_stream_is_served_a_page_at_a_time(served: Served, client: httpx.Client) -> None:
