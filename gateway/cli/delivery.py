@@ -178,11 +178,20 @@ def replay_command(
         if wanted is None:
             usage_error(f"no destination {destination!r} in the config")
         selection = ReplayRange(from_position, to_position, since, until)
+        target = f"{destination} " + (
+            f"positions {from_position}-{to_position or ''}" if since is None
+            else f"{since.isoformat()} to {until.isoformat() if until else 'now'}"
+        )  # fmt: skip
         try:
             outcome = replay(gateway.store, subscription_for(destination, wanted), selection,
                              now=time.time(), dry_run=dry_run)  # fmt: skip
         except ReplayTooLarge as exc:
+            recorded(gateway, action="replay", target=target, outcome="refused", detail=str(exc))
             fail(str(exc))
+        if not dry_run:
+            recorded(gateway, action="replay", target=target, outcome="done",
+                     detail=f"{outcome.events} events: requeued {outcome.requeued}, "
+                            f"new {outcome.created}")  # fmt: skip
     finally:
         gateway.close()
     verb = "would requeue" if dry_run else "requeued"

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from gateway.bootstrap import Gateway
+from gateway.cli.audit import recorded
 from gateway.cli.options import DEFAULT_CONFIG, ConfigOption, open_gateway
 from gateway.cli.output import FAILED, Column, JsonOption, right, say, show_rows, usage_error
 from gateway.overview import source_lines
@@ -108,11 +109,15 @@ def sources_replay(
         )
         adapters = {name: poller.adapter for name, poller in gateway.polling.pollers.items()}
         outcomes = replay_poll_rejects(gateway.bus, adapters, chosen)
+        replayed = sum(o.replayed for o in outcomes)
+        recorded(gateway, action="replay", target=f"{source} " + (" ".join(keys or []) or "*"),
+                 outcome="done" if outcomes and replayed == len(outcomes) else "refused",
+                 detail=f"{replayed} of {len(outcomes)} quarantined items replayed")  # fmt: skip
     finally:
         gateway.close()
     for outcome in outcomes:
         verdict = "replayed" if outcome.replayed else f"still refused: {outcome.reason}"
         say(f"item {outcome.reject.item_key}: {verdict}")
-    say(f"{sum(o.replayed for o in outcomes)} of {len(outcomes)} replayed")
+    say(f"{replayed} of {len(outcomes)} replayed")
     if not all(o.replayed for o in outcomes):
         raise typer.Exit(FAILED)

@@ -128,6 +128,7 @@ def test_an_operator_lists_and_replays_quarantined_changes(
     listed = runner.invoke(app, ["sources", "rejects", "cards", "--config", str(config)])
     gateway.bus.handle(open_account("000055555555"))
     replayed = runner.invoke(app, ["sources", "replay", "cards", "--config", str(config)])
+    audited = runner.invoke(app, ["audit", "list", "--config", str(config)])
     with serve_in_thread(create_app(gateway)) as base_url:
         over_http = httpx.get(f"{base_url}/sources/cards/rejects").json()
         unknown = httpx.get(f"{base_url}/sources/nope/rejects")
@@ -141,6 +142,8 @@ def test_an_operator_lists_and_replays_quarantined_changes(
     )
     assert replayed.exit_code == 0, replayed.output
     assert "item 1: replayed" in replayed.stdout and "1 of 1 replayed" in replayed.stdout
+    [entry] = map(json.loads, audited.stdout.splitlines())
+    assert (entry["action"], entry["target"], entry["outcome"]) == ("replay", "cards *", "done")
     events = gateway.store.read_stream("account-000055555555")
     assert [e.type for e in events] == ["AccountOpened", "CardStatusChanged"]
     assert [(r["item_key"], r["status"]) for r in over_http] == [("1", "replayed")]
