@@ -1,7 +1,8 @@
 """The console in a real browser, as the integration team uses it at 2 a.m.
 
-A CBS postings file has come in: one posting GL refuses (dead-lettered, holding back the next
-posting of its account), one record for an account CBS has not opened yet (quarantined).
+On SQLite and on PostgreSQL. A CBS postings file has come in: one posting GL refuses
+(dead-lettered, holding back the next posting of its account), one record for an account CBS
+has not opened yet (quarantined).
 """
 
 from __future__ import annotations
@@ -57,12 +58,12 @@ class Bank:
 
 
 @pytest.fixture
-def bank(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Bank]:
+def bank(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Bank]:
     monkeypatch.setenv("GATEWAY_OPERATOR_TOKENS", TOKEN)
     monkeypatch.setenv("GL_TOKEN", "gl-token")
     with local_gl() as gl:
         monkeypatch.setenv("GL_BASE_URL", gl.base_url)
-        gateway = build(parse_config(config(tmp_path)))
+        gateway = build(parse_config(config(tmp_path, database_url)))
         gl.refused_refs.add(REFUSED)
         with serve_in_thread(create_app(gateway)) as base_url:
             opened = Bank(gateway, gl, base_url)
@@ -82,10 +83,10 @@ def bank(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Bank]:
         gateway.close()
 
 
-def config(root: Path) -> dict[str, object]:
+def config(root: Path, database_url: str) -> dict[str, object]:
     retry = {"delays_seconds": [0.05], "stop_after_attempts": 2}
     return {
-        "database": {"url": f"sqlite:///{root / 'gateway.db'}"},
+        "database": {"url": database_url},
         "sources": cbs_sources(root),
         "destinations": {"gl": {
             "adapter": "adapters.gl:LedgerDestination", "base_url_env": "GL_BASE_URL",
