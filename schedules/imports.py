@@ -6,12 +6,10 @@ from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 
-from apscheduler.triggers.cron import CronTrigger
-
 from gateway.imports.arrival import check_arrival
 from gateway.imports.engine import BatchSource, ImportEngine
 from gateway.imports.landing import LandingFolder, import_landed
-from schedules.scheduler import JobSpec, trigger_for
+from schedules.scheduler import JobSpec, arrival_trigger, trigger_for
 
 
 def import_jobs(
@@ -25,9 +23,7 @@ def import_jobs(
             scan = partial(import_landed, engine, landing)
             jobs.append(JobSpec(f"import:{name}", trigger_for(config.schedule), scan))
         if config.expected_by is not None:
-            zone = config.schedule.timezone if config.schedule else "Europe/London"
-            due = CronTrigger(hour=config.expected_by.hour, minute=config.expected_by.minute,
-                              timezone=zone)  # fmt: skip
+            due = arrival_trigger(config.schedule, config.expected_by)
             check = partial(_check_arrival, engine, source, clock)
             jobs.append(JobSpec(f"arrival:{name}", due, check))
     return jobs

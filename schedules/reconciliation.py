@@ -7,13 +7,11 @@ from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 
-from apscheduler.triggers.cron import CronTrigger
-
 from gateway.config import ScheduleConfig
 from gateway.imports.arrival import check_arrival
 from gateway.reconciliation.engine import Reconciler, ReconciliationSource
 from gateway.reconciliation.lines import index_ledger_lines
-from schedules.scheduler import JobSpec, trigger_for
+from schedules.scheduler import JobSpec, arrival_trigger, trigger_for
 
 
 def reconciliation_jobs(
@@ -31,9 +29,7 @@ def reconciliation_jobs(
             scan = partial(reconciler.reconcile_landed, source)
             jobs.append(JobSpec(f"reconcile:{name}", trigger_for(config.schedule), scan))
         if config.expected_by is not None:
-            zone = config.schedule.timezone if config.schedule else "Europe/London"
-            due = CronTrigger(hour=config.expected_by.hour, minute=config.expected_by.minute,
-                              timezone=zone)  # fmt: skip
+            due = arrival_trigger(config.schedule, config.expected_by)
             check = partial(_check_arrival, reconciler, source, clock)
             jobs.append(JobSpec(f"arrival:{name}", due, check))
     return jobs

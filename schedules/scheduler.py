@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
@@ -53,6 +53,12 @@ def trigger_for(schedule: ScheduleConfig) -> BaseTrigger:
                                timezone=schedule.timezone)  # fmt: skip
     assert schedule.cron is not None
     return CronTrigger.from_crontab(schedule.cron, timezone=schedule.timezone)
+
+
+def arrival_trigger(schedule: ScheduleConfig | None, expected_by: time) -> CronTrigger:
+    """Daily at a source's `expected_by`, in its schedule's zone (London when it has none)."""
+    zone = schedule.timezone if schedule else "Europe/London"
+    return CronTrigger(hour=expected_by.hour, minute=expected_by.minute, timezone=zone)
 
 
 def due_time(trigger: BaseTrigger, now: datetime) -> datetime:
