@@ -118,6 +118,12 @@ def upcast(name: str, version: int, data: JsonDict) -> JsonDict:
 
 M = TypeVar("M", bound=BaseModel)
 _TEMPLATES: dict[type[BaseModel], dict[str, Any]] = {}
+# The slots every pydantic model has, set straight through their descriptors: a file import
+# builds millions of models, and `object.__setattr__` by name costs twice as much.
+_SET_DICT = object.__setattr__
+_SET_FIELDS = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_SET_EXTRA = BaseModel.__dict__["__pydantic_extra__"].__set__
+_SET_PRIVATE = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
 def proven(cls: type[M], /, **values: Any) -> M:
@@ -135,12 +141,18 @@ def proven(cls: type[M], /, **values: Any) -> M:
             name: None if field.is_required() else field.get_default(call_default_factory=True)
             for name, field in cls.model_fields.items()
         }
-    fields = dict(template)
-    fields.update(values)
+    return rebuilt(cls, {**template, **values}, set(values))
+
+
+def rebuilt(cls: type[M], fields: dict[str, Any], fields_set: set[str], /) -> M:
+    """The model of `fields` (every field, in field order) as a validated one held them.
+
+    For values that come from a validated instance of the same class (see `proven`, and the
+    import's spool of pass-1 commands): nothing is checked.
+    """
     model = cls.__new__(cls)
-    setattr_ = object.__setattr__
-    setattr_(model, "__dict__", fields)
-    setattr_(model, "__pydantic_fields_set__", set(values))
-    setattr_(model, "__pydantic_extra__", None)
-    setattr_(model, "__pydantic_private__", None)
+    _SET_DICT(model, "__dict__", fields)
+    _SET_FIELDS(model, fields_set)
+    _SET_EXTRA(model, None)
+    _SET_PRIVATE(model, None)
     return model

@@ -17,6 +17,7 @@ from gateway.domain.errors import DomainRejection
 from gateway.domain.messages import Command
 from gateway.imports.claims import KeyEntry, KeySpool
 from gateway.imports.ports import BatchAdapter, ByteStream, RecordRejected
+from gateway.imports.spool import RecordSpool
 
 STREAM_CHECK_BATCH = 2000
 EXAMPLES = 5
@@ -37,6 +38,8 @@ class CheckedFile:
     """What pass 1 learnt: the detail records, those refused, and the keys to claim."""
 
     spool: KeySpool
+    details: RecordSpool
+    """Every detail record as pass 1 read and translated it, for pass 2 to apply."""
     records: int = 0
     refused: int = 0
     examples: list[str] = field(default_factory=list)
@@ -59,6 +62,7 @@ class CheckedFile:
 
     def close(self) -> None:
         self.spool.close()
+        self.details.close()
 
 
 # A command of pass 1 waiting for its stream's state: record number, slot, command.
@@ -74,7 +78,7 @@ class FileCheck:
         self.bus = bus
         self.adapter = adapter
         self.file_name = file_name
-        self.checked = CheckedFile(KeySpool(spool_folder))
+        self.checked = CheckedFile(KeySpool(spool_folder), RecordSpool(spool_folder))
         self._waiting: list[Waiting] = []
         self._streams: set[str] = set()
 
@@ -93,12 +97,15 @@ class FileCheck:
     def _detail(self, record: Any) -> None:
         if record.error is not None:
             self.checked.note(record.number, record.error.reason)
+            self.checked.details.refuse(record.number, record.raw, record.error)
             return
         try:
             envelopes = self.adapter.translate(record, file_name=self.file_name)
         except RecordRejected as refused:
             self.checked.note(record.number, refused.problem.reason)
+            self.checked.details.refuse(record.number, record.raw, refused.problem)
             return
+        self.checked.details.add(record.number, record.raw, envelopes)
         for index, envelope in enumerate(envelopes):
             command = envelope.command
             self._waiting.append((record.number, index, command))

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
-from typing import BinaryIO
 
 from gateway.commands import BatchOutcome, CommandBus, Envelope
 from gateway.config import BatchSourceConfig, parse_reject_limit
@@ -25,7 +24,7 @@ from gateway.imports.checking import CheckedFile, FileCheck, Refusal
 from gateway.imports.claims import ClaimOutcome, RecordClaims, slot
 from gateway.imports.collector import fewer_collections
 from gateway.imports.ledger import Claim, ImportLedger, ImportRecord
-from gateway.imports.ports import BatchAdapter, FileRejected, RecordRejected, SourceRecord
+from gateway.imports.ports import BatchAdapter, FileRejected
 from gateway.imports.quarantine import NewReject, Quarantine
 from gateway.imports.staging import StagedFile, StagingRead, digest_of
 from gateway.store.port import CommandRecord
@@ -35,6 +34,8 @@ from gateway.tracing.spans import Attributes
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
+Origin = tuple[int, bytes]
+"""The record an envelope came from: its number and raw bytes (for a quarantine row)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +73,7 @@ class Chunk:
     """Records of pass 2 handled in one transaction, up to and including record `last`."""
 
     envelopes: list[Envelope]
-    origins: list[SourceRecord]  # the record each envelope came from, by index
+    origins: list[Origin]  # the record each envelope came from, by index
     rejects: list[NewReject]
     applied_before: int  # commands skipped: another import applied them
     last: int
@@ -87,8 +88,8 @@ class Chunk:
         }
         return [
             NewReject(
-                origin[r.command_id].number, origin[r.command_id].raw, r.code or "rejected",
-                r.reason or "", None, r.command_id, r.type,
+                *origin[r.command_id], r.code or "rejected", r.reason or "", None, r.command_id,
+                r.type,
             )
             for r in rejected
         ]  # fmt: skip
@@ -214,7 +215,7 @@ class ImportEngine:
             claimed = self.claims.claim(record.id, checked.keys())
             self._enforce_limit(source, checked, claimed)
             with fewer_collections():
-                self._apply(source, staged, record, checked, claimed, progress)
+                self._apply(source, record, checked, claimed, progress)
         except (FileRejected, ImportFailed) as exc:
             self._fail(record.id, str(exc))
         except LeaseLost:
@@ -238,59 +239,50 @@ class ImportEngine:
     # --- pass 2: the staged copy -----------------------------------------------------------
 
     def _apply(
-        self, source: BatchSource, staged: StagedFile, record: ImportRecord,
-        checked: CheckedFile, claimed: ClaimOutcome, progress: Progress | None,
+        self, source: BatchSource, record: ImportRecord, checked: CheckedFile,
+        claimed: ClaimOutcome, progress: Progress | None,
     ) -> None:  # fmt: skip
         lease = timedelta(seconds=source.config.lease_seconds)
-        with staged.copy.open("rb") as stream:
-            chunks = self._chunks(source, stream, record, checked, claimed)
-            for chunk in chunks:
-                commit = partial(self._commit_chunk, import_id=record.id, chunk=chunk, lease=lease)
-                with span("import chunk", attributes={"import.records_to": chunk.last}):
-                    self.bus.handle_batch(chunk.envelopes, within=commit, record_commands=False)
-                if progress is not None:
-                    progress(chunk.last, checked.records)
+        for chunk in self._chunks(source, record, checked, claimed):
+            commit = partial(self._commit_chunk, import_id=record.id, chunk=chunk, lease=lease)
+            with span("import chunk", attributes={"import.records_to": chunk.last}):
+                self.bus.handle_batch(chunk.envelopes, within=commit, record_commands=False)
+            if progress is not None:
+                progress(chunk.last, checked.records)
         with self.store.transaction() as tx:
             self.ledger.finish(tx, record.id, "completed", None, owner=self.owner)
 
     def _chunks(
-        self, source: BatchSource, stream: BinaryIO, record: ImportRecord, checked: CheckedFile,
+        self, source: BatchSource, record: ImportRecord, checked: CheckedFile,
         claimed: ClaimOutcome,
     ) -> Iterator[Chunk]:  # fmt: skip
+        """Pass 1's spooled records after the checkpoint, `chunk_size` a transaction."""
         envelopes: list[Envelope] = []
-        origins: list[SourceRecord] = []  # the record each envelope came from
+        origins: list[Origin] = []  # the record each envelope came from
         rejects: list[NewReject] = []
         size, after = source.config.chunk_size, record.checkpoint
         last, committed, skipped = after, after, 0
-        translate, refusals = source.adapter.translate, checked.refusals
-        applied_before = claimed.applied_before
-        for item in source.adapter.read(stream):
-            if item.number <= after or item.kind != "detail":
-                continue
-            last = item.number
-            refusal = refusals.get(item.number)
+        refusals, applied_before = checked.refusals, claimed.applied_before
+        for item in checked.details.read(after=after):
+            last = number = item.number
+            refusal = refusals.get(number)
             if refusal is not None:
                 rejects.append(
-                    NewReject(item.number, item.raw, refusal.code, refusal.reason, None,
+                    NewReject(number, item.raw, refusal.code, refusal.reason, None,
                               refusal.command_id, refusal.command_type)
                 )  # fmt: skip
+            elif item.problem is not None:
+                problem = item.problem
+                rejects.append(
+                    NewReject(number, item.raw, problem.code, problem.reason, problem.field)
+                )
             else:
-                try:
-                    if item.error is not None:
-                        raise RecordRejected(item.error)
-                    for index, envelope in enumerate(translate(item, file_name=record.file_name)):
-                        if applied_before.count and slot(item.number, index) in applied_before:
-                            skipped += 1
-                            continue
-                        envelopes.append(envelope)
-                        origins.append(item)
-                except RecordRejected as refused:
-                    problem = refused.problem
-                    rejects.append(
-                        NewReject(
-                            item.number, item.raw, problem.code, problem.reason, problem.field
-                        )
-                    )
+                for index, envelope in enumerate(item.envelopes):
+                    if applied_before.count and slot(number, index) in applied_before:
+                        skipped += 1
+                        continue
+                    envelopes.append(envelope)
+                    origins.append((number, item.raw))
             if len(envelopes) + len(rejects) + skipped >= size:
                 yield Chunk(envelopes, origins, rejects, skipped, last)
                 envelopes, origins, rejects, skipped, committed = [], [], [], 0, last
