@@ -64,6 +64,7 @@ class CommandBus:
         self.max_attempts = max_attempts
         self.cache = StateCache(cache_size, items=cache_items)
         self._lookup = lookup
+        self._deciders: dict[type[Command], Decider[Any]] = {}
 
     # --- one command -----------------------------------------------------------------------
 
@@ -164,8 +165,11 @@ class CommandBus:
         self.sleep(random.uniform(0, min(0.1, 0.002 * 2**attempt)))
 
     def decider(self, command: Command) -> Decider[Any]:
-        """The decider that handles `command`."""
-        return self._lookup(command)
+        """The decider that handles `command` (by its class: a file import asks a million times)."""
+        decider = self._deciders.get(type(command))
+        if decider is None:
+            decider = self._deciders[type(command)] = self._lookup(command)
+        return decider
 
     # --- state -----------------------------------------------------------------------------
 

@@ -65,8 +65,8 @@ class CheckedFile:
         self.details.close()
 
 
-# A command of pass 1 waiting for its stream's state: record number, slot, command.
-Waiting = tuple[int, int, Command]
+# A command of pass 1 waiting for its stream's state: record number, slot, command, stream.
+Waiting = tuple[int, int, Command, str]
 
 
 class FileCheck:
@@ -80,7 +80,7 @@ class FileCheck:
         self.file_name = file_name
         self.checked = CheckedFile(KeySpool(spool_folder), RecordSpool(spool_folder))
         self._waiting: list[Waiting] = []
-        self._streams: set[str] = set()
+        self._streams: dict[str, Command] = {}  # each waiting stream, with one of its commands
 
     def run(self, stream: ByteStream) -> CheckedFile:
         """Raise `FileRejected` on the first fault of the envelope; else what the file holds."""
@@ -108,18 +108,18 @@ class FileCheck:
         self.checked.details.add(record.number, record.raw, envelopes)
         for index, envelope in enumerate(envelopes):
             command = envelope.command
-            self._waiting.append((record.number, index, command))
-            self._streams.add(command.stream_id())
+            stream_id = command.stream_id()
+            self._waiting.append((record.number, index, command, stream_id))
+            self._streams.setdefault(stream_id, command)
         if len(self._streams) >= STREAM_CHECK_BATCH:
             self._admit()
 
     def _admit(self) -> None:
         """Ask each waiting command's decider whether its stream's standing admits it."""
         states = self._states()
-        for number, index, command in self._waiting:
+        for number, index, command, stream_id in self._waiting:
             if number in self.checked.refusals:
                 continue
-            stream_id = command.stream_id()
             command_id = str(command.command_id)
             try:
                 self.bus.decider(command).admit(states[stream_id], command)
@@ -135,12 +135,7 @@ class FileCheck:
         """The waiting streams' states: cached, or loaded together per decider."""
         states: dict[str, Any] = {}
         missing: dict[str, tuple[Decider[Any], list[str]]] = {}
-        seen: set[str] = set()
-        for _, _, command in self._waiting:
-            stream_id = command.stream_id()
-            if stream_id in seen:
-                continue
-            seen.add(stream_id)
+        for stream_id, command in self._streams.items():
             cached = self.bus.cache.get(stream_id)
             if cached is not None:
                 states[stream_id] = cached.state

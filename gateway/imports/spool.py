@@ -63,7 +63,7 @@ class RecordSpool:
         if self._pending:
             self._flush()
         self._file.seek(0)
-        unpack = self._packer.unpack
+        unpack, new = self._packer.unpack, tuple.__new__  # NamedTuples' own __new__ is Python
         while size := int.from_bytes(self._file.read(8), "big"):
             block = marshal.loads(self._file.read(size))
             if block[-1][0] <= after:
@@ -71,10 +71,10 @@ class RecordSpool:
             for number, raw, problem, envelopes in block:
                 if number <= after:
                     continue
-                yield SpooledRecord(
+                yield new(SpooledRecord, (
                     number, raw, None if problem is None else RecordProblem(*problem),
-                    [Envelope(unpack(c), s, ref, cid, tp) for c, s, ref, cid, tp in envelopes],
-                )  # fmt: skip
+                    [new(Envelope, (unpack(entry[0]), *entry[1:])) for entry in envelopes],
+                ))  # fmt: skip
 
     def close(self) -> None:
         self._file.close()
