@@ -26,8 +26,9 @@ from gateway.domain.deciders import Decider, decider_for
 from gateway.domain.errors import DomainRejection
 from gateway.domain.messages import Command, Event, event_class
 from gateway.errors import ConcurrencyConflict, CorruptEvent, DuplicateCommand, StoreError
+from gateway.store.decoding import current_version, decode_row
 from gateway.store.port import CommandRecord, Snapshot, StoredEvent, StreamAppend
-from gateway.store.sql import SqlEventStore
+from gateway.store.sql import HistoryRow, SqlEventStore
 from gateway.store.writes import StoreTransaction
 from gateway.tracing import current_traceparent
 
@@ -42,6 +43,20 @@ def to_domain(stored: StoredEvent) -> Event:
         return event_class(stored.type).model_validate(stored.data)
     except (LookupError, ValueError) as exc:
         raise CorruptEvent(stored.position, f"cannot load {stored.type}: {exc}") from exc
+
+
+def replayed(row: HistoryRow) -> Event:
+    """`to_domain(decode_row(...))` of a history row: the current version validated straight
+    from its JSON (no dict between), an older one upcast first; corrupt rows raise alike."""
+    position, _, type_name, schema_version, data = row
+    current = current_version(type_name)
+    if current is None or schema_version < current:
+        full = (position, "", 0, "", type_name, schema_version, data, b"{}", "")
+        return to_domain(decode_row(full))
+    try:
+        return event_class(type_name).model_validate_json(data)
+    except ValueError as exc:
+        raise CorruptEvent(position, f"cannot load {type_name}: {exc}") from exc
 
 
 class CommandBus:
@@ -211,13 +226,14 @@ class CommandBus:
         for stream_id, snapshot in snapshots.items():
             if snapshot.schema_version == decider.snapshot_version:
                 starts[stream_id] = (decider.restore(snapshot.state), snapshot.stream_version)
-        histories = self.store.read_streams({sid: version for sid, (_, version) in starts.items()})
+        histories = self.store.read_histories({sid: v for sid, (_, v) in starts.items()})
         loaded: dict[str, StreamState] = {}
+        evolve = decider.evolve
         for stream_id, (state, version) in starts.items():
             snapshot_version = version
-            for stored in histories.get(stream_id, ()):
-                state = decider.evolve(state, to_domain(stored))
-                version = stored.stream_version
+            for row in histories.get(stream_id, ()):
+                state = evolve(state, replayed(row))
+                version = row[1]
             loaded[stream_id] = StreamState(version, state, snapshot_version)
             self.keep_state(stream_id, decider, loaded[stream_id], snapshot_version)
         return loaded

@@ -194,6 +194,30 @@ def test_a_stored_version_1_deposit_is_upcast_on_read_and_never_rewritten(
     assert raw[0][0] == 1 and orjson.loads(raw[0][1])["amount"] == "40.00"
 
 
+def test_states_loaded_together_read_histories_as_one_stream_loads_them(
+    store: SqlEventStore,
+) -> None:
+    """The batch path's lean replay (JSON validated straight into the model) upcasts and
+    refuses alike: a v1 deposit counts, a corrupt row or an unknown type stops the load."""
+    CommandBus(store).handle_batch([open_account(), open_account("000000000002")])
+    v1 = {"account_no": ACCOUNT, "posting_ref": "OLD1", "amount": "40.00",
+          "value_date": "2020-01-31", "narrative": "PILOT"}  # fmt: skip
+    store.append("account-" + ACCOUNT, 1, [NewEvent("FundsDeposited", v1, schema_version=1)])
+    CommandBus(store).handle_batch([deposit("N1", "2.50")])
+
+    loaded = CommandBus(store).load_many(["account-" + ACCOUNT], ACCOUNTS)[f"account-{ACCOUNT}"]
+
+    assert loaded.version == 3 and loaded.state.balance == Decimal("42.50")
+    assert loaded.state == CommandBus(store).load("account-" + ACCOUNT, ACCOUNTS).state
+    store.append("account-000000000002", 1, [NewEvent("SomethingFromTheFuture", {"x": 1})])
+    with pytest.raises(CorruptEvent, match="position 5"):
+        CommandBus(store).load_many(["account-000000000002"], ACCOUNTS)
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql(store.sql("UPDATE events SET data = ? WHERE position = 4"), (b"{no",))
+    with pytest.raises(CorruptEvent, match="position 4"):
+        CommandBus(store).load_many(["account-" + ACCOUNT], ACCOUNTS)
+
+
 def test_an_unknown_event_type_flows_through_the_feed_but_not_into_a_decider(
     store: SqlEventStore,
 ) -> None:
