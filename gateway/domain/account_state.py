@@ -76,14 +76,26 @@ class AccountState:
         return Money(amount=amount, currency=self.currency)
 
     def with_postings(self, *, balance: Decimal, postings: PostingIndex) -> AccountState:
-        """`replace(self, balance=..., postings=...)` at a third of its cost: every posting of
-        a file import takes this step, and `replace` inspects the fields each time."""
-        return AccountState(
-            account_no=self.account_no, customer_no=self.customer_no, product=self.product,
-            currency=self.currency, opened_on=self.opened_on, branch=self.branch,
-            status=self.status, balance=balance, held=self.held, postings=postings,
-            holds=self.holds, cards=self.cards,
-        )  # fmt: skip
+        """`replace(self, balance=..., postings=...)` at a fraction of its cost: every posting
+        of a file import (and of each history it replays) takes this step. The copy's slots are
+        set through their descriptors: the frozen `__init__` sets each by name, twelve calls."""
+        state = _NEW_STATE(AccountState)
+        for get_slot, set_slot in _COPIED_SLOTS:
+            set_slot(state, get_slot(self))
+        _SET_BALANCE(state, balance)
+        _SET_POSTINGS(state, postings)
+        return state
+
+
+_NEW_STATE = object.__new__
+_SLOTS = {name: AccountState.__dict__[name] for name in AccountState.__slots__}
+_COPIED_SLOTS = tuple(
+    (slot.__get__, slot.__set__)
+    for name, slot in _SLOTS.items()
+    if name not in ("balance", "postings")
+)
+_SET_BALANCE = _SLOTS["balance"].__set__
+_SET_POSTINGS = _SLOTS["postings"].__set__
 
 
 def refuse_when_closed(state: AccountState, action: str) -> None:

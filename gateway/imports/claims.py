@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from gateway.errors import StoreError
 from gateway.store.port import CommandRecord
@@ -107,8 +107,9 @@ class ClaimOutcome:
     """Record number -> (command id, command type, reason): its key is another stream's."""
 
 
-@dataclass(frozen=True, slots=True)
-class HeldClaim:
+class HeldClaim(NamedTuple):
+    """A key's claim (a tuple: the claim makes one for each key it writes)."""
+
     command_id: str
     import_id: int
     record_number: int
