@@ -125,7 +125,7 @@ class LandedFilesConfig(SourceBase):
     error: Path | None = Field(default=None, description="default: var/error/<source>")
     staging: Path | None = Field(
         default=None,
-        description="the gateway's copies being imported; default var/staging/<source>",
+        description="the spools of files being imported; default var/staging/<source>",
     )
     lease_seconds: int = Field(default=120, ge=1)
     schedule: ScheduleConfig | None = None

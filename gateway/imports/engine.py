@@ -1,6 +1,6 @@
 """The import engine: read a complete file once, claim it, check it whole, apply it in chunks.
 
-One read feeds the digest, pass 1 and the gateway's own copy, which pass 2 applies. Every
+One read feeds the digest and pass 1; pass 2 applies what pass 1 read, from its spool. Every
 refusal that decides the reject limit is known before the first chunk commits; each chunk's
 events, rejects, chunk span and checkpoint commit together, fenced by the import's lease.
 """
@@ -52,7 +52,7 @@ class BatchSource:
 
     @property
     def staging(self) -> Path:
-        """The gateway's own folder for the copies it applies (no legacy system writes it)."""
+        """The gateway's own folder for the spools of pass 1 (no legacy system writes it)."""
         return self.config.staging or Path("var/staging") / self.name
 
 
@@ -127,7 +127,6 @@ class ImportEngine:
         staged, checked, refused = self._read(source, path, name)
         claim = self._claim(source, name, staged.sha256, staged.size)
         if not claim.ours:
-            staged.discard()
             checked.close()
             return ImportResult(claim.record, duplicate=claim.record.status != "running")
         return self._run(source, staged, claim.record, checked, refused, progress)
@@ -162,8 +161,8 @@ class ImportEngine:
     def _read(
         self, source: BatchSource, path: Path, name: str
     ) -> tuple[StagedFile, CheckedFile, Exception | None]:
-        """Digest, staging copy and pass 1 from one read of the landed bytes."""
-        reading = StagingRead(path, source.staging, name_key=source.adapter.name_key(name))
+        """Digest and pass 1 (with its spool, in the staging folder) from one read."""
+        reading = StagingRead(path, name_key=source.adapter.name_key(name))
         check = FileCheck(self.bus, source.adapter, file_name=name, spool_folder=source.staging)
         refused: Exception | None = None
         try:
@@ -172,7 +171,7 @@ class ImportEngine:
         except FileRejected as exc:
             refused = exc
         except BaseException:
-            reading.discard()
+            reading.close()
             check.checked.close()
             raise
         return reading.finish(), check.checked, refused
@@ -204,7 +203,6 @@ class ImportEngine:
         self, source: BatchSource, staged: StagedFile, record: ImportRecord,
         checked: CheckedFile, refused: Exception | None, progress: Progress | None,
     ) -> None:  # fmt: skip
-        staged = staged.keep_as(f"{record.id:06d}-{record.file_name}")
         try:
             if refused is not None:
                 raise refused
@@ -221,7 +219,6 @@ class ImportEngine:
         except LeaseLost:
             log.warning("import %d: its lease was taken over; this process stops", record.id)
         finally:
-            staged.discard()
             checked.close()
 
     def _enforce_limit(
@@ -236,7 +233,7 @@ class ImportEngine:
                 f"of {limit} ({source.config.reject_limit}): {'; '.join(checked.examples)}"
             )
 
-    # --- pass 2: the staged copy -----------------------------------------------------------
+    # --- pass 2: pass 1's spool ------------------------------------------------------------
 
     def _apply(
         self, source: BatchSource, record: ImportRecord, checked: CheckedFile,

@@ -1,7 +1,8 @@
-"""One read of a landed file feeds its digest, pass 1 and the gateway's own copy of its bytes.
+"""One read of a landed file feeds its digest and pass 1, whose spool pass 2 applies.
 
-Pass 2 reads that copy, which no other process writes: the content checked is the content
-applied. Links are never followed; a landed file that changed after the read is refused.
+The spool lies in the source's staging folder, which no legacy system writes: the content
+checked is the content applied. Links are never followed; a file changed after the read is
+refused.
 """
 
 from __future__ import annotations
@@ -9,10 +10,8 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 from gateway.errors import LandingRefused
 
@@ -48,19 +47,18 @@ def open_regular(path: Path) -> int:
 
 
 class StagingRead:
-    """A binary stream over a landed file that hashes and copies every byte it hands out.
+    """A binary stream over a landed file that hashes every byte it hands out.
 
     The adapter's pass 1 reads it like any file; whatever pass 1 leaves unread is drained by
-    `finish`, so the digest and the copy always cover the whole file as it was read.
+    `finish`, so the digest always covers the whole file as it was read. (Pass 2 applies pass
+    1's spool, not the bytes again: no copy of them is kept.)
     """
 
-    def __init__(self, path: Path, staging: Path, *, name_key: str = "") -> None:
+    def __init__(self, path: Path, *, name_key: str = "") -> None:
         self.path = path
         self.name_key = name_key
         self._fd = open_regular(path)
-        staging.mkdir(parents=True, exist_ok=True)
-        self.copy_path = staging / f".reading-{uuid.uuid4().hex}-{path.name}"
-        self._copy: BinaryIO = self.copy_path.open("xb")
+        self._open = True
         self._digest = hashlib.sha256()
         self.size = 0
 
@@ -68,7 +66,6 @@ class StagingRead:
         block = os.read(self._fd, size if size > 0 else BLOCK)
         if block:
             self._digest.update(block)
-            self._copy.write(block)
             self.size += len(block)
         return block
 
@@ -81,24 +78,19 @@ class StagingRead:
         digest = self._digest.copy()
         if self.name_key:
             digest.update(b"\x00name:" + self.name_key.encode())
-        return StagedFile(self.path, self.copy_path, digest.hexdigest(), self.size, read_as)
+        return StagedFile(self.path, digest.hexdigest(), self.size, read_as)
 
     def close(self) -> None:
-        if not self._copy.closed:
-            self._copy.close()
+        if self._open:
+            self._open = False
             os.close(self._fd)
-
-    def discard(self) -> None:
-        self.close()
-        self.copy_path.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True, slots=True)
 class StagedFile:
-    """A landed file as read once: its digest and size, and the gateway's copy of its bytes."""
+    """A landed file as read once: its digest and size, and what it was when read."""
 
     origin: Path
-    copy: Path
     sha256: str
     size: int
     read_as: FileIdentity  # the landed file when its last byte had been read
@@ -117,15 +109,6 @@ class StagedFile:
         if now != self.read_as:
             return "the file changed after its claim (rewritten in place); nothing was applied"
         return None
-
-    def keep_as(self, name: str) -> StagedFile:
-        """The copy renamed for its import (`<import id>-<name>`), for pass 2 and a retry."""
-        target = self.copy.with_name(name)
-        self.copy.replace(target)
-        return StagedFile(self.origin, target, self.sha256, self.size, self.read_as)
-
-    def discard(self) -> None:
-        self.copy.unlink(missing_ok=True)
 
 
 def digest_of(path: Path, *, name_key: str = "") -> tuple[str, int]:
