@@ -158,11 +158,14 @@ class RecordClaims:
         import_id: int, batch: list[KeyEntry], held: dict[str, HeldClaim], outcome: ClaimOutcome
     ) -> list[tuple[str, int, int, str, str]]:
         rows: list[tuple[str, int, int, str, str]] = []
+        claimed = ("", 0, 0, "", "")  # the last row claimed here: a key repeated follows it
         for key, number, index, stream_id, type_name in batch:
             first = held.get(key)
+            if first is None and claimed[0] == key:
+                first = HeldClaim(*claimed)
             if first is None:
-                held[key] = HeldClaim(key, import_id, number, stream_id, type_name)
-                rows.append((key, import_id, number, stream_id, type_name))
+                claimed = (key, import_id, number, stream_id, type_name)
+                rows.append(claimed)
             elif first.import_id == import_id and first.record_number == number:
                 continue  # ours, from before a crash
             elif first.stream_id == stream_id:

@@ -207,6 +207,29 @@ def test_the_same_txn_ref_on_another_account_in_a_later_file_is_refused(
     assert bank.postings() == [(ACCOUNT, "FundsDeposited", FIRST[0].txn_ref)]
 
 
+def test_a_txn_ref_repeated_within_one_file_is_applied_once_and_never_on_two_accounts(
+    bank_with_accounts: Bank,
+) -> None:
+    bank = bank_with_accounts
+    again = Posting(FIRST[0].txn_ref, ACCOUNT, "DEP", Decimal("125.50"))
+    elsewhere = Posting(FIRST[1].txn_ref, ACCOUNT, "DEP", Decimal("10.00"))
+
+    result = bank.deliver(
+        "cbs-postings", postings_name(), postings_file([*FIRST, again, elsewhere])
+    )
+
+    record = result.record
+    assert (record.status, record.accepted, record.already_recorded, record.rejected) == (
+        "completed", 2, 1, 1,
+    )  # fmt: skip
+    [reject] = bank.gateway.imports.quarantine.list(import_id=record.id)
+    assert (reject.code, reject.record_number) == ("identity_conflict", 5)
+    assert sorted(bank.postings()) == [
+        (ACCOUNT, "FundsDeposited", FIRST[0].txn_ref),
+        (OTHER_ACCOUNT, "FundsDeposited", FIRST[1].txn_ref),
+    ]
+
+
 def test_imports_show_keeps_its_counts(bank_with_accounts: Bank) -> None:
     bank = bank_with_accounts
     result = bank.deliver("cbs-postings", postings_name(), postings_file(FIRST))
