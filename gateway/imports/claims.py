@@ -24,7 +24,7 @@ from gateway.store.writes import StoreTransaction
 KeyEntry = tuple[str, int, int, str, str]
 SLOTS = 4
 """Commands a record may stand for (CBS: a posting is one, an accounts row two)."""
-RUN = 50_000
+RUN = 25_000
 CLAIM_BATCH = 20_000
 
 
