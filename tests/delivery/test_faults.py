@@ -74,7 +74,10 @@ def test_refused_credentials_pause_gl_and_dead_letter_nothing(
 ) -> None:
     gl.answer = lambda posting, key: Reply(status, b'{"error": "bad token"}')
     append_deposits(store, accounts=20, per_account=2)
-    engine = gl_engine(store, gl_config(database_url), gl.url)
+    # A generous timeout: on a loaded machine a slow answer must not count as a transient failure.
+    engine = gl_engine(
+        store, gl_config(database_url, timeout_seconds=5.0, lease_seconds=11), gl.url
+    )
 
     assert not engine.run_until(lambda: settled_after_pause(store, gl), timeout=3)
 
