@@ -24,7 +24,9 @@ from gateway.store.writes import StoreTransaction
 KeyEntry = tuple[str, int, int, str, str]
 SLOTS = 4
 """Commands a record may stand for (CBS: a posting is one, an accounts row two)."""
-RUN = 25_000
+RUN = 50_000
+RUN_BLOCK = 1_000
+"""Keys a run's file is read back in at a time: the merge holds one block of every run."""
 CLAIM_BATCH = 20_000
 
 
@@ -74,16 +76,18 @@ class KeySpool:
     def _spill(self) -> None:
         self._pending.sort()
         run = tempfile.TemporaryFile(dir=self._folder)  # noqa: SIM115 (closed in `close`)
-        for start in range(0, len(self._pending), 5_000):
-            block = marshal.dumps(self._pending[start : start + 5_000])
+        for start in range(0, len(self._pending), RUN_BLOCK):
+            block = marshal.dumps(self._pending[start : start + RUN_BLOCK])
             run.write(len(block).to_bytes(8, "big") + block)
         run.seek(0)
         self._runs.append(run)
         self._pending = []
 
     def sorted(self) -> Iterator[KeyEntry]:
-        self._pending.sort()
-        return heapq.merge(self._pending, *(_read_run(run) for run in self._runs))
+        """Every key in key order; memory holds a block of each run (the last spilled too)."""
+        if self._pending:
+            self._spill()
+        return heapq.merge(*(_read_run(run) for run in self._runs))
 
     def close(self) -> None:
         for run in self._runs:
