@@ -16,7 +16,9 @@ import asyncio
 import contextlib
 import math
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections import deque
+from collections.abc import Awaitable, Callable
+from types import TracebackType
 from typing import Any
 
 from gateway.delivery.dbclock import now_sql
@@ -144,25 +146,17 @@ class SharedLimits:
         self.next_lease_try = 0.0
         self.give_back = 0
         self.pace_waiting = 0  # requests waiting for a start: as many are booked at once
-        self.changed = asyncio.Event()
+        self.waiters: deque[asyncio.Future[int | None]] = deque()
+        self.poll: asyncio.TimerHandle | None = None
         self.leasing = asyncio.Lock()
         self.pacing = asyncio.Lock()
 
     async def start(self) -> None:
         await self.db(seed_slots, self.store, self.destination, self.slots)
 
-    @contextlib.asynccontextmanager
-    async def slot(self, *, waiting: int = 1) -> AsyncIterator[int]:
-        """A leased slot for one request, given back to this process's pool afterwards."""
-        slot = await self._take(waiting)
-        try:
-            yield slot
-        finally:
-            if slot in self.held and self.give_back > 0:
-                await self._give_back(slot)
-            elif slot in self.held:
-                self.idle.append(slot)
-            self.changed.set()
+    def slot(self, *, waiting: int = 1) -> SlotInUse:
+        """A leased slot for one request (`async with`), back in this process's pool after."""
+        return SlotInUse(self, waiting)
 
     async def paced(self) -> None:
         """Wait for this request's start time (at once when the destination has no rate)."""
@@ -200,6 +194,7 @@ class SharedLimits:
     async def _give_back(self, slot: int) -> None:
         self.give_back -= 1
         self.held.discard(slot)
+        self._poll_later()
         self.next_lease_try = self.monotonic() + RETRY_SECONDS * 5  # another may take it
         with contextlib.suppress(Exception):  # its lease ends by itself otherwise
             await self.db(return_slots, self.store, self.destination, [slot], holder=self.holder)
@@ -220,28 +215,86 @@ class SharedLimits:
         )  # fmt: skip
         self._keep(kept, until=begun + self.lease_seconds)
         self.give_back = max(0, len(self.held) - math.ceil(self.slots / 2))
+        self._poll_later()
 
     async def close(self) -> None:
+        if self.poll is not None:
+            self.poll.cancel()
         held, self.held, self.idle = sorted(self.held), set(), []
         await self.db(return_slots, self.store, self.destination, held, holder=self.holder)
 
     # ---------------------------------------------------------------------------------------
 
     async def _take(self, waiting: int) -> int:
+        """An idle slot at once; else one leased, or handed over by a request that ends."""
         while True:
             self._forget_if_expired()
             if self.idle:
                 slot = self.idle.pop()
                 self.used_since_renewal.add(slot)
+                self._hand_over()  # a lease may have brought more than this one
                 return slot
             if not await self._lease_more(waiting):
-                self.changed.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.changed.wait(), timeout=RETRY_SECONDS)
+                handed = await self._wait_for_slot()
+                if handed is not None:
+                    return handed
+
+    async def _put(self, slot: int) -> None:
+        self._forget_if_expired()
+        if slot not in self.held:  # lost with its lease: it may be another's now
+            self._poll_later()
+            return
+        if self.give_back > 0:
+            await self._give_back(slot)
+            return
+        self.idle.append(slot)
+        self._hand_over()
+
+    def _hand_over(self) -> None:
+        """Idle slots go to the requests waiting longest: one wakes per slot, not all."""
+        while self.idle and self.waiters:
+            waiter = self.waiters.popleft()
+            if not waiter.done():
+                slot = self.idle.pop()
+                self.used_since_renewal.add(slot)
+                waiter.set_result(slot)
+
+    async def _wait_for_slot(self) -> int | None:
+        """A slot handed over, or None when it is time to try leasing one again."""
+        waiter: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
+        self.waiters.append(waiter)
+        self._poll_later()
+        try:
+            return await waiter
+        except asyncio.CancelledError:
+            handed = waiter.result() if waiter.done() and not waiter.cancelled() else None
+            if handed is not None:  # handed over as the request was cancelled: pass it on
+                self.idle.append(handed)
+                self._hand_over()
+            raise
+        finally:
+            if waiter in self.waiters:
+                self.waiters.remove(waiter)
+
+    def _poll_later(self) -> None:
+        """Holding fewer than all slots, the longest waiting request tries to lease one
+        every `RETRY_SECONDS`; holding all, requests only wait for one to come back."""
+        if self.poll is None and self.waiters and len(self.held) < self.slots:
+            self.poll = asyncio.get_running_loop().call_later(RETRY_SECONDS, self._poll_now)
+
+    def _poll_now(self) -> None:
+        self.poll = None
+        while self.waiters:
+            waiter = self.waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
 
     async def _lease_more(self, waiting: int) -> bool:
         """One trip to the database at a time, and none again for a moment after one found
         no free slot: waiting requests must not poll the database each on its own."""
+        if len(self.held) >= self.slots:
+            return False
         async with self.leasing:
             if self.idle:
                 return True
@@ -276,6 +329,7 @@ class SharedLimits:
         if self.held and self.monotonic() >= self.deadline - 1.0:
             self.held.clear()
             self.idle.clear()  # the lease may be over: those slots may be another's
+            self._poll_later()
 
     def _keep(self, kept: set[int], *, until: float) -> None:
         lost = self.held - kept
@@ -283,3 +337,22 @@ class SharedLimits:
             self.held -= lost
             self.idle = [s for s in self.idle if s not in lost]
         self.deadline = until
+
+
+class SlotInUse:
+    """`async with limits.slot()`: a plain class, as the hot path of every request."""
+
+    __slots__ = ("limits", "slot", "waiting")
+
+    def __init__(self, limits: SharedLimits, waiting: int) -> None:
+        self.limits, self.waiting, self.slot = limits, waiting, -1
+
+    async def __aenter__(self) -> int:
+        self.slot = await self.limits._take(self.waiting)
+        return self.slot
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:  # fmt: skip
+        await self.limits._put(self.slot)

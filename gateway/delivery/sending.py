@@ -18,6 +18,7 @@ from gateway.delivery.origin import LegacyOrigin
 from gateway.delivery.retry import parse_retry_after
 from gateway.errors import HeaderRefused, LegacyCertificateRejected, LegacyUnavailable
 from gateway.tracing import span
+from gateway.tracing.spans import child_traceparent, recording
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,8 @@ async def attempt(
 ) -> Attempted:
     """One attempt as a span of the event's own trace (its `traceparent`), sent on with it."""
     stored = claimed.event.metadata.get("traceparent") if claimed.event is not None else None
+    if not recording():  # nothing to export to: the span is only the ids it hands on
+        return await _attempt(destination, origin, claimed, clock, child_traceparent(stored))
     attributes = {"delivery.id": claimed.id, "delivery.attempt": claimed.attempts + 1}
     with span(f"deliver {destination.name}", parent=stored, kind=SpanKind.CLIENT,
               attributes=attributes) as traceparent:  # fmt: skip

@@ -7,6 +7,7 @@ system: the W3C header of the span that produced or delivers it, so all share on
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
@@ -31,6 +32,11 @@ def record_spans() -> None:
 
 Attributes = Mapping[str, str | int | float | bool]
 _propagator = TraceContextTextMapPropagator()
+# The propagator's own rules, for reading a trace id without building a context.
+_TRACEPARENT = re.compile(
+    r"^[ \t]*([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(?:(-.*)|[ \t]*)$"
+)
+MAX_TRACEPARENT = 512
 
 
 def parent_from(traceparent: str | None, tracestate: str | None = None) -> Context | None:
@@ -91,3 +97,31 @@ def _ids_only(context: Context | None) -> Iterator[str | None]:
                       trace_flags=TraceFlags(TraceFlags.SAMPLED))  # fmt: skip
     with trace.use_span(NonRecordingSpan(own), end_on_exit=False):
         yield f"00-{trace_id:032x}-{own.span_id:016x}-01"
+
+
+def child_traceparent(parent: str | None) -> str:
+    """The `traceparent` of a new span under `parent` (else under the current span, else of
+    a new trace), made current nowhere: all a span hands on when nothing records spans.
+
+    String work alone; a delivery attempt paid 60 us for a non-recording span and its context.
+    """
+    trace_id = _trace_id_of(parent)
+    if trace_id is None:
+        outer = trace.get_current_span().get_span_context()
+        trace_id = outer.trace_id if outer.is_valid else _random.getrandbits(128) or 1
+    return f"00-{trace_id:032x}-{_random.getrandbits(64) or 1:016x}-01"
+
+
+def _trace_id_of(traceparent: str | None) -> int | None:
+    """The trace id of a well-formed `traceparent`, by the propagator's rules (`parent_from`)."""
+    if not traceparent or len(traceparent) > MAX_TRACEPARENT:
+        return None
+    match = _TRACEPARENT.search(traceparent)
+    if match is None:
+        return None
+    version, trace_id, span_id, _, rest = match.groups()
+    if trace_id == "0" * 32 or span_id == "0" * 16 or version == "ff":
+        return None
+    if version == "00" and rest:
+        return None
+    return int(trace_id, 16)

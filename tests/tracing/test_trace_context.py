@@ -182,3 +182,20 @@ def test_with_nothing_to_export_a_span_is_its_ids_and_still_carries_the_trace() 
     assert inside == child and trace_id(child) == TRACE_ID and span_id(child) != CALLER_SPAN
     assert trace_id(grandchild) == TRACE_ID and span_id(grandchild) != span_id(child)
     assert trace_id(fresh) != TRACE_ID
+
+
+def test_an_attempts_traceparent_keeps_the_trace_the_propagator_accepts_and_no_other() -> None:
+    from gateway.tracing.spans import child_traceparent, parent_from
+
+    stored = [
+        TRACEPARENT, f"01-{TRACE_ID}-{CALLER_SPAN}-01-later-fields", f" {TRACEPARENT}\t",
+        None, "", "garbage", f"ff-{TRACE_ID}-{CALLER_SPAN}-01", f"00-{TRACE_ID}-{CALLER_SPAN}-01-x",
+        f"00-{'0' * 32}-{CALLER_SPAN}-01", f"00-{TRACE_ID}-{'0' * 16}-01",
+        f"00-{TRACE_ID.upper()}-{CALLER_SPAN}-01", f"00-{TRACE_ID}-{CALLER_SPAN}-01{' ' * 600}",
+    ]  # fmt: skip
+    for parent in stored:
+        child = child_traceparent(parent)
+        assert parent_from(child) is not None and span_id(child) != CALLER_SPAN
+        assert (trace_id(child) == TRACE_ID) is (parent_from(parent) is not None), parent
+    with span("caller", parent=TRACEPARENT):
+        assert trace_id(child_traceparent(None)) == TRACE_ID  # under the current span

@@ -1,0 +1,36 @@
+"""A destination's limits in one process: never more requests at once than `max_in_flight`
+(and all of them used when there is work), never more starts in a second than its rate."""
+
+from __future__ import annotations
+
+from gateway.store.sql import SqlEventStore
+from tests.delivery.gl_stub import GlStub, serve_gl
+from tests.delivery.ledger import all_delivered, append_deposits, gl_config, gl_engine
+from tests.scaleout.test_gl_limits import in_order_once, most_in_flight, most_in_one_second
+
+
+def test_one_process_keeps_to_its_in_flight_slots_and_uses_every_one(
+    store: SqlEventStore, database_url: str
+) -> None:
+    append_deposits(store, accounts=24, per_account=3)
+    config = gl_config(database_url, max_in_flight=4, run_length=2)
+    with serve_gl(GlStub(delay=0.05)) as gl:
+        assert gl_engine(store, config, gl.url).run_until(
+            lambda: all_delivered(store, 72), timeout=30
+        )
+    assert most_in_flight(gl.seen) == 4
+    in_order_once(gl.seen, 24, 3)
+
+
+def test_one_process_starts_no_more_in_any_second_than_the_rate(
+    store: SqlEventStore, database_url: str
+) -> None:
+    append_deposits(store, accounts=30, per_account=2)
+    config = gl_config(database_url, max_in_flight=8, rate_limit_per_second=20, run_length=2)
+    with serve_gl(GlStub()) as gl:
+        assert gl_engine(store, config, gl.url).run_until(
+            lambda: all_delivered(store, 60), timeout=30
+        )
+    best = most_in_one_second(gl.seen)
+    assert 10 <= best <= 20, best  # paced, not starved (speed: the bench)
+    in_order_once(gl.seen, 30, 2)
