@@ -9,7 +9,7 @@ attempt whose outcome never came (the process died while sending) stays `unknown
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from sqlalchemy.engine import Connection
@@ -22,7 +22,7 @@ ATTEMPT_COLUMNS = (
     "delivery_id, attempt, worker, started_at, latency_ms, status_code, verdict, error, answer"
 )
 UNKNOWN = "unknown"
-UNKNOWN_ERROR = "outcome unknown: sent, no answer recorded"
+UNKNOWN_ERROR = "outcome unknown: may have been sent, no answer recorded"
 SNIPPET = 200
 
 
@@ -82,17 +82,20 @@ class Outcomes:
     settlements: list[Settlement]
     breaches: list[Breach]
     shifts: list[ClockShift]
+    withdrawn: list[AttemptStart] = field(default_factory=list)  # recorded, never sent
 
     @classmethod
     def empty(cls) -> Outcomes:
-        return cls([], [], [], [], [])
+        return cls([], [], [], [], [], [])
 
     def __bool__(self) -> bool:
-        return bool(self.starts or self.attempts or self.settlements or self.shifts)
+        return bool(
+            self.starts or self.attempts or self.settlements or self.shifts or self.withdrawn
+        )
 
     def put_back(self, later: Outcomes) -> None:
         """`self` failed to write: keep it before what was noted since."""
-        for name in ("starts", "attempts", "settlements", "breaches", "shifts"):
+        for name in ("starts", "attempts", "settlements", "breaches", "shifts", "withdrawn"):
             getattr(later, name)[:0] = getattr(self, name)
 
 
@@ -110,7 +113,8 @@ TAIL = (
 
 def settle(store: SqlEventStore, *, worker: str, outcomes: Outcomes) -> None:
     """One transaction: clock shifts, then outcomes of earlier attempts (each settlement is
-    absolute, so it wins over a shift), then the starts of new attempts."""
+    absolute, so it wins over a shift) and starts withdrawn before their leases go, then the
+    starts of new attempts."""
     with store.transaction() as tx:
         conn = tx.connection
         for shift in outcomes.shifts:
@@ -128,6 +132,8 @@ def settle(store: SqlEventStore, *, worker: str, outcomes: Outcomes) -> None:
                 [(a.started_at, a.latency_ms, a.status_code, a.verdict, a.error, a.answer,
                   a.delivery_id, a.attempt, worker) for a in outcomes.attempts],
             )  # fmt: skip
+        if outcomes.withdrawn:
+            _withdraw_starts(store, conn, worker, outcomes.withdrawn)
         for kind in ("delivered", "retry", "dead", "release"):
             rows = [_params(s, worker) for s in outcomes.settlements if s.settled == kind]
             if rows:
@@ -155,6 +161,23 @@ def _record_starts(
         store.sql("UPDATE deliveries SET attempts = ? WHERE id = ? AND lease_owner = ?"),
         [(s.attempt, s.delivery_id, worker) for s in starts],
     )
+
+
+def _withdraw_starts(
+    store: SqlEventStore, conn: Connection, worker: str, starts: Sequence[AttemptStart]
+) -> None:
+    """Starts recorded but never sent (the lease, the circuit or a stop said no while they
+    waited for a slot): no trace of them is left, the delivery's count goes back."""
+    conn.exec_driver_sql(
+        store.sql("DELETE FROM delivery_attempts WHERE delivery_id = ? AND attempt = ? "
+                  "AND worker = ? AND verdict = ?"),
+        [(s.delivery_id, s.attempt, worker, UNKNOWN) for s in starts],
+    )  # fmt: skip
+    conn.exec_driver_sql(
+        store.sql("UPDATE deliveries SET attempts = ? WHERE id = ? AND lease_owner = ? "
+                  "AND attempts = ?"),
+        [(s.attempt - 1, s.delivery_id, worker, s.attempt) for s in starts],
+    )  # fmt: skip
 
 
 def _statement(kind: Settled) -> str:

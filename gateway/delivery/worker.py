@@ -175,38 +175,56 @@ class DestinationWorker:
         return not (self.stopping.is_set() or run.lost or self.monotonic() + margin > run.deadline)
 
     async def _send(self, run: Run, claimed: Claimed) -> Attempted | None:
-        """One attempt on a slot of the destination, at its pace, if the circuit allows."""
-        self.waiting_for_slot += 1
-        entered = False
+        """One attempt, if the circuit allows: recorded as started (committed) first, then
+        sent on a slot of the destination at its pace. A slot is held for the request alone,
+        not while its start is written, so the slots stay busy with requests."""
+        if not self._may_send(run) or not self.breaker.allows():
+            return None
+        probe = self.breaker.state is CircuitState.HALF_OPEN
+        outcome: Attempted | None = None
         try:
-            async with self.limits.slot(waiting=self.waiting_for_slot):
-                self.waiting_for_slot -= 1
-                entered = True
-                if not self._may_send(run) or not self.breaker.allows():
-                    return None
-                outcome: Attempted | None = None
-                try:
-                    outcome = await self._attempt(run, claimed)
-                finally:
-                    if outcome is None:  # nothing sent, or it raised: the probe is free again
-                        self.breaker.release_probe()
+            start = AttemptStart(claimed.id, claimed.attempts + 1, self.clock())
+            await self._record_start(start)
+            outcome = await self._on_a_slot(run, claimed, start, probe=probe)
         finally:
-            if not entered:
-                self.waiting_for_slot -= 1
+            if outcome is None:  # nothing sent, or it raised: the probe is free again
+                self.breaker.release_probe()
         if outcome is None:
             return None
         self._judge_circuit(outcome)
         self._note(claimed, outcome)
         return outcome
 
-    async def _attempt(self, run: Run, claimed: Claimed) -> Attempted | None:
-        """Recorded as started (committed) before the request leaves, then paced; None if the
-        lease went meanwhile (the start then stays `unknown`: it was never sent)."""
-        await self._record_start(AttemptStart(claimed.id, claimed.attempts + 1, self.clock()))
-        await self.limits.paced()  # after the commit: its wait must not bunch paced starts
-        if not self._may_send(run):
-            return None
-        return await attempt(self.destination, self.origin, claimed, self.clock)
+    async def _on_a_slot(
+        self, run: Run, claimed: Claimed, start: AttemptStart, *, probe: bool
+    ) -> Attempted | None:
+        """The request on a slot, paced; None if the lease, the circuit or a stop said no
+        meanwhile: its start is then withdrawn, as it was never sent."""
+        sending = False
+        self.waiting_for_slot += 1
+        entered = False
+        try:
+            async with self.limits.slot(waiting=self.waiting_for_slot):
+                self.waiting_for_slot -= 1
+                entered = True
+                if not self._still_may_send(run, probe=probe):
+                    return None
+                await self.limits.paced()
+                if not self._still_may_send(run, probe=probe):
+                    return None
+                sending = True
+                return await attempt(self.destination, self.origin, claimed, self.clock)
+        finally:
+            if not entered:
+                self.waiting_for_slot -= 1
+            if not sending:
+                self.outcomes.withdrawn.append(start)
+                self.noted.set()
+
+    def _still_may_send(self, run: Run, *, probe: bool) -> bool:
+        """As `_may_send`, and the circuit as it was when the attempt was let through."""
+        wanted = CircuitState.HALF_OPEN if probe else CircuitState.CLOSED
+        return self._may_send(run) and self.breaker.state is wanted
 
     async def _record_start(self, start: AttemptStart) -> None:
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from gateway.store.sql import SqlEventStore
-from tests.delivery.gl_stub import GlStub, serve_gl
+from tests.delivery.gl_stub import GlStub, Reply, serve_gl
 from tests.delivery.ledger import all_delivered, append_deposits, gl_config, gl_engine
 from tests.scaleout.test_gl_limits import in_order_once, most_in_flight, most_in_one_second
 
@@ -34,3 +34,22 @@ def test_one_process_starts_no_more_in_any_second_than_the_rate(
     best = most_in_one_second(gl.seen)
     assert 10 <= best <= 20, best  # paced, not starved (speed: the bench)
     in_order_once(gl.seen, 30, 2)
+
+
+def test_a_start_recorded_while_waiting_for_a_slot_and_never_sent_leaves_no_attempt(
+    store: SqlEventStore, database_url: str
+) -> None:
+    """One slot, two runs: the second records its start, waits for the slot, and by then
+    GL's 503 has opened the circuit. Its start is withdrawn: every attempt on record is a
+    request GL received, and each delivery counts only those."""
+    append_deposits(store, accounts=2, per_account=1)
+    breaker = {"window": 1, "min_calls": 1, "failure_ratio": 1.0, "open_seconds": 60}
+    config = gl_config(database_url, max_in_flight=1, breaker=breaker)
+    with serve_gl(GlStub(lambda posting, key: Reply(503), delay=0.2)) as gl:
+        engine = gl_engine(store, config, gl.url)
+        engine.run_until(lambda: False, timeout=1.5)
+    assert len(gl.seen) == 1
+    attempts = store.fetch("SELECT delivery_id, verdict FROM delivery_attempts")
+    assert [verdict for _, verdict in attempts] == ["transient"]
+    counted = store.fetch("SELECT id, attempts FROM deliveries ORDER BY id")
+    assert {i: n for i, n in counted} == {i: int(i == attempts[0][0]) for i, _ in counted}
