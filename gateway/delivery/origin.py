@@ -160,6 +160,9 @@ class LegacyOrigin:
 async def _read_capped(answer: aiohttp.ClientResponse) -> tuple[bytes, bool]:
     """The body up to `MAX_ANSWER` bytes, and whether there was more (then the connection
     is closed rather than drained: nobody wants the rest)."""
+    length = answer.content_length
+    if length is not None and length <= MAX_ANSWER:  # the usual answer: one read, no loop
+        return await answer.read(), False
     body = bytearray()
     while len(body) <= MAX_ANSWER:
         chunk = await answer.content.read(READ_CHUNK)

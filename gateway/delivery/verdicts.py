@@ -10,7 +10,7 @@ from dataclasses import replace
 from gateway.delivery.claims import Claimed
 from gateway.delivery.legacy import Verdict
 from gateway.delivery.retry import RetryPolicy
-from gateway.delivery.settle import Settlement
+from gateway.delivery.settle import Settled, Settlement
 
 
 def next_state(
@@ -31,16 +31,16 @@ def next_state(
     counted = claimed.counted_attempts + (1 if verdict is Verdict.TRANSIENT else 0)
     waits = claimed.retry_later_attempts + 1 if verdict is Verdict.RETRY_LATER else 0
     run_started = claimed.run_started_at if claimed.run_started_at is not None else started_at
+    succeeded = verdict.succeeded
+    settled: Settled = "delivered" if succeeded else "retry"
+    latency = max(0.0, finished_at - (claimed.due_at - deadline_seconds)) if succeeded else None
     base = Settlement(
-        claimed.id, "retry", attempts=attempts, counted_attempts=counted,
+        claimed.id, settled, attempts=attempts, counted_attempts=counted,
         run_started_at=run_started, at=finished_at, last_status=status, last_error=error,
-        retry_later_attempts=waits,
+        retry_later_attempts=waits, latency_seconds=latency,
     )  # fmt: skip
-    if verdict.succeeded:
-        clock_start = claimed.due_at - deadline_seconds
-        return replace(
-            base, settled="delivered", latency_seconds=max(0.0, finished_at - clock_start)
-        )
+    if succeeded:  # built at once, without a copy: this runs for every delivery
+        return base
     if verdict is Verdict.PAUSE:  # our own fault: the circuit holds the destination back
         return replace(base, retry_later_attempts=claimed.retry_later_attempts,
                        next_attempt_at=finished_at)  # fmt: skip

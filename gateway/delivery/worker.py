@@ -83,6 +83,10 @@ class DestinationWorker:
         self.circuit_changes: list[tuple[str, float, str]] = []
         self.wakeup: Wakeup | None = None
         self.noted = asyncio.Event()
+        name = destination.name  # the metrics' children, looked up once: each delivery counts
+        self.attempts_by_verdict = {v: DELIVERY_ATTEMPTS.labels(name, v.value) for v in Verdict}
+        self.latency = DELIVERY_LATENCY.labels(name)
+        self.dead_lettered = DEAD_LETTERED.labels(name)
 
     async def run(self, stopping: asyncio.Event) -> None:
         self.origin = LegacyOrigin(self.destination.origin)
@@ -262,15 +266,15 @@ class DestinationWorker:
         )  # fmt: skip
         self.outcomes.settlements.append(settlement)
         self.noted.set()
-        DELIVERY_ATTEMPTS.labels(name, outcome.verdict.value).inc()
+        self.attempts_by_verdict[outcome.verdict].inc()
         if settlement.settled == "delivered":
-            DELIVERY_LATENCY.labels(name).observe(settlement.latency_seconds or 0.0)
+            self.latency.observe(settlement.latency_seconds or 0.0)
             if settlement.at > claimed.due_at and claimed.breached_at is None:
                 self.outcomes.breaches.append(
                     Breach("delivery", name, str(claimed.id), claimed.due_at, settlement.at)
                 )
         elif settlement.settled == "dead":
-            DEAD_LETTERED.labels(name).inc()
+            self.dead_lettered.inc()
             log.warning(
                 "delivery %d to %s dead-lettered after %d attempts: %s",
                 claimed.id, name, settlement.attempts, settlement.last_error,

@@ -37,6 +37,7 @@ _TRACEPARENT = re.compile(
     r"^[ \t]*([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(?:(-.*)|[ \t]*)$"
 )
 MAX_TRACEPARENT = 512
+ZERO_TRACE, ZERO_SPAN = "0" * 32, "0" * 16
 
 
 def parent_from(traceparent: str | None, tracestate: str | None = None) -> Context | None:
@@ -108,11 +109,11 @@ def child_traceparent(parent: str | None) -> str:
     trace_id = _trace_id_of(parent)
     if trace_id is None:
         outer = trace.get_current_span().get_span_context()
-        trace_id = outer.trace_id if outer.is_valid else _random.getrandbits(128) or 1
-    return f"00-{trace_id:032x}-{_random.getrandbits(64) or 1:016x}-01"
+        trace_id = f"{outer.trace_id if outer.is_valid else _random.getrandbits(128) or 1:032x}"
+    return f"00-{trace_id}-{_random.getrandbits(64) or 1:016x}-01"
 
 
-def _trace_id_of(traceparent: str | None) -> int | None:
+def _trace_id_of(traceparent: str | None) -> str | None:
     """The trace id of a well-formed `traceparent`, by the propagator's rules (`parent_from`)."""
     if not traceparent or len(traceparent) > MAX_TRACEPARENT:
         return None
@@ -120,8 +121,8 @@ def _trace_id_of(traceparent: str | None) -> int | None:
     if match is None:
         return None
     version, trace_id, span_id, _, rest = match.groups()
-    if trace_id == "0" * 32 or span_id == "0" * 16 or version == "ff":
+    if trace_id == ZERO_TRACE or span_id == ZERO_SPAN or version == "ff":
         return None
     if version == "00" and rest:
         return None
-    return int(trace_id, 16)
+    return trace_id

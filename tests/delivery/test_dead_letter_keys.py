@@ -67,3 +67,13 @@ def test_dlq_list_shows_each_dead_letters_txn_ref_and_source_record(
         ("redrive", "cli", str(letter["id"]), "refused"),  # newest first: nothing left to redrive
         ("redrive", "cli", str(letter["id"]), "done"),
     ]
+
+
+def test_a_deliverys_key_is_the_uuid5_of_its_destination_and_event() -> None:
+    from gateway.delivery.dispatch import KEY_NAMESPACE, idempotency_key
+
+    for n in range(2000):
+        event_id = str(uuid.UUID(int=n * 0x9E3779B97F4A7C15_F39CC0605CEDC834 % 2**128))
+        for destination in ("gl", "crm", "gl-2"):
+            expected = uuid.uuid5(KEY_NAMESPACE, f"{destination}/{event_id}")
+            assert idempotency_key(destination, event_id) == str(expected)
