@@ -21,6 +21,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from adapters.gl import translate_posting
+from gateway.api.heap import full_collections_on_a_timer
 from gateway.delivery.build import build_delivery
 from gateway.delivery.dispatch import idempotency_key
 from gateway.sla.report import percentile
@@ -119,7 +120,9 @@ def main() -> None:
     total = args.accounts * per_account
     print(f"appended {total:,} events over {args.accounts:,} accounts "
           f"in {time.perf_counter() - started:.1f} s ({url.split(':')[0]})")  # fmt: skip
-    with legacy_sim() as sim:
+    # The heap policy of `gateway run` and `gateway workers` (full collections on a timer),
+    # for every measurement alike: the bench's own prepared events are not the engine's.
+    with legacy_sim() as sim, full_collections_on_a_timer():
         top = ceiling(store, sim, args.ceiling_requests)
         print(f"ceiling: sequential httpx.Client            {top:8,.0f} requests/s")
         bare = bare_aiohttp(store, sim, args.ceiling_requests, args.in_flight)
@@ -145,12 +148,12 @@ def half_rate_latency(
     accounts: int, per_account: int, seconds: float = 10.0,
 ) -> tuple[float, float]:  # fmt: skip
     """Append at `rate` events/s for `seconds` while the engine runs; p99 of their latency."""
-    engine = engine_for(store, url, sim, in_flight)
-    engine.start()
     appends = [  # the same accounts, their versions going on after the backlog's
         replace(a, expected_version=a.expected_version + per_account)
         for a in deposit_events(accounts, per_account)
     ]
+    engine = engine_for(store, url, sim, in_flight)
+    engine.start()
     started, sent = time.perf_counter(), 0
     while time.perf_counter() - started < seconds and sent < len(appends):
         due = int((time.perf_counter() - started) * rate)

@@ -1,4 +1,4 @@
-"""Keep the garbage collector's full collections off the request path.
+"""Keep the garbage collector's full collections off the request and delivery path.
 
 Objects built at start live as long as the process, and the state cache keeps thousands more:
 a full collection walks all of them and stalls every request in flight for 30-100 ms, the
@@ -13,12 +13,11 @@ Short-lived cycles still go within milliseconds.
 
 from __future__ import annotations
 
-import asyncio
 import gc
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
-
-from fastapi import FastAPI
+import threading
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any
 
 FULL_COLLECTION_EVERY = 60.0  # seconds: bounds what cycles among old objects can hold
 NO_AUTOMATIC_FULL_COLLECTIONS = 1_000_000_000
@@ -26,23 +25,36 @@ YOUNG_COLLECTION_EVERY = 10_000  # allocations
 
 
 @asynccontextmanager
-async def timed_full_collections(_: FastAPI) -> AsyncIterator[None]:
+async def timed_full_collections(_: Any) -> AsyncIterator[None]:
+    """The app's lifespan: `full_collections_on_a_timer` while it serves."""
+    with full_collections_on_a_timer():
+        yield
+
+
+@contextmanager
+def full_collections_on_a_timer(every: float = FULL_COLLECTION_EVERY) -> Iterator[None]:
+    """The start-up heap frozen, young collections every 10,000 allocations, full ones from
+    a timer thread every `every` seconds; as before once left. `gateway run` (the app) and
+    `gateway workers` (the delivery engine alone) run inside it: a full collection stalled
+    every delivery in flight for 100-250 ms, the p99 of event-to-acknowledgement."""
     gc.collect()
     gc.freeze()
     thresholds = gc.get_threshold()
     gc.set_threshold(YOUNG_COLLECTION_EVERY, thresholds[1], NO_AUTOMATIC_FULL_COLLECTIONS)
-    timer = asyncio.create_task(_collect_every(FULL_COLLECTION_EVERY))
+    stop = threading.Event()
+    timer = threading.Thread(
+        target=_collect_every, args=(every, stop), name="full-collections", daemon=True
+    )
+    timer.start()
     try:
         yield
     finally:
-        timer.cancel()
-        with suppress(asyncio.CancelledError):
-            await timer
+        stop.set()
+        timer.join()
         gc.set_threshold(*thresholds)
         gc.unfreeze()
 
 
-async def _collect_every(seconds: float) -> None:
-    while True:
-        await asyncio.sleep(seconds)
+def _collect_every(seconds: float, stop: threading.Event) -> None:
+    while not stop.wait(seconds):
         gc.collect()

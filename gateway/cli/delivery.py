@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 
+from gateway.api.heap import full_collections_on_a_timer
 from gateway.bootstrap import Gateway
 from gateway.cli.audit import recorded
 from gateway.cli.options import DEFAULT_CONFIG, ConfigOption, open_gateway
@@ -234,6 +235,9 @@ def workers(
         signal.signal(signum, lambda *_: stop.set())
     say(f"delivery workers running as {engine.worker_id}")
     try:
-        engine.run_until(lambda: stop.is_set() or (once and engine.idle()), timeout=float("inf"))
+        with full_collections_on_a_timer():
+            engine.run_until(
+                lambda: stop.is_set() or (once and engine.idle()), timeout=float("inf")
+            )
     finally:
         gateway.close()

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import time
+from typing import Any
 
 from fastapi import FastAPI
 
 from gateway.api.heap import (
     NO_AUTOMATIC_FULL_COLLECTIONS,
     YOUNG_COLLECTION_EVERY,
+    full_collections_on_a_timer,
     timed_full_collections,
 )
 
@@ -28,4 +31,25 @@ def test_full_collections_wait_for_the_timer_while_serving_and_resume_after() ->
     assert seen == [(YOUNG_COLLECTION_EVERY, before[1], NO_AUTOMATIC_FULL_COLLECTIONS)]
     assert frozen[0] > 0  # the start-up heap is left out of full collections
     assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
+
+
+def test_without_the_app_full_collections_come_from_the_timer_alone() -> None:
+    """`gateway workers` runs the delivery engine inside the same policy, with no app."""
+    full: list[float] = []
+
+    def seen(phase: str, info: dict[str, Any]) -> None:
+        if phase == "stop" and info["generation"] == 2:
+            full.append(time.monotonic())
+
+    gc.callbacks.append(seen)
+    try:
+        with full_collections_on_a_timer(every=0.05):
+            full.clear()  # the one on entering
+            time.sleep(0.4)
+            during = len(full)
+        after = len(full)
+    finally:
+        gc.callbacks.remove(seen)
+    assert during >= 3 and after == during  # the timer's, and none once left
     assert gc.get_freeze_count() == 0
