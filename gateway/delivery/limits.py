@@ -3,11 +3,7 @@
 `max_in_flight`: one row per slot in `delivery_slots`; a process sends only on a slot it
 leased (database clock), keeps slots while it uses them, gives back the ones it does not,
 and beyond half of them gives some back at each renewal so a second process gets its share.
-`rate_limit_per_second`: the next allowed start in `delivery_pacing`; a process books a few
-start times at once, spaced evenly (no burst) at 96% of the rate, and sends each no later
-than `LATE_SECONDS` after its time, else gives it up. Why no window of one second holds more
-than the rate r: the starts in [t, t + 1) were booked in [t - LATE, t + 1), a span of 1/0.96
-seconds holding at most r booked times 1 / (0.96 r) apart. So GL's 50/s is paced at 48/s.
+`rate_limit_per_second`: start times booked on the database's clock (`pacing.py`).
 """
 
 from __future__ import annotations
@@ -22,13 +18,11 @@ from types import TracebackType
 from typing import Any
 
 from gateway.delivery.dbclock import now_sql
+from gateway.delivery.pacing import SharedPace
 from gateway.store.sql import SqlEventStore
 
 Db = Callable[..., Awaitable[Any]]
-BOOK_AHEAD_SECONDS = 0.2  # pace booked at most this far ahead, per trip to the database
 RETRY_SECONDS = 0.02
-PACE_SHARE = 0.96
-LATE_SECONDS = (1 - PACE_SHARE) / PACE_SHARE  # 41.7 ms: a start later than this is given up
 
 
 def seed_slots(store: SqlEventStore, destination: str, count: int) -> None:
@@ -106,23 +100,6 @@ def return_slots(store: SqlEventStore, destination: str, slots: list[int], *, ho
         )
 
 
-def book_starts(
-    store: SqlEventStore, destination: str, *, count: int, interval: float
-) -> tuple[float, float]:
-    """Book `count` start times `interval` apart; returns (first start, database now)."""
-    now = now_sql(store)
-    later = "GREATEST" if store.is_postgres else "MAX"
-    with store.transaction() as tx:
-        row = tx.connection.exec_driver_sql(
-            store.sql(
-                f"UPDATE delivery_pacing SET next_at = {later}(next_at, {now}) + ? "
-                f"WHERE destination = ? RETURNING next_at, {now}"
-            ),
-            (count * interval, destination),
-        ).one()
-    return float(row[0]) - count * interval, float(row[1])
-
-
 class SharedLimits:
     """In-flight slots and paced start times of one destination for this process's worker.
 
@@ -142,14 +119,14 @@ class SharedLimits:
         self.idle: list[int] = []
         self.used_since_renewal: set[int] = set()
         self.deadline = 0.0
-        self.starts: list[float] = []  # booked start times, as local monotonic times
         self.next_lease_try = 0.0
         self.give_back = 0
-        self.pace_waiting = 0  # requests waiting for a start: as many are booked at once
         self.waiters: deque[asyncio.Future[int | None]] = deque()
         self.poll: asyncio.TimerHandle | None = None
         self.leasing = asyncio.Lock()
-        self.pacing = asyncio.Lock()
+        self.pace = None if rate is None else SharedPace(
+            store, destination, rate=rate, db=db, monotonic=monotonic
+        )  # fmt: skip
 
     async def start(self) -> None:
         await self.db(seed_slots, self.store, self.destination, self.slots)
@@ -160,28 +137,8 @@ class SharedLimits:
 
     async def paced(self) -> None:
         """Wait for this request's start time (at once when the destination has no rate)."""
-        if self.rate is None:
-            return
-        self.pace_waiting += 1
-        try:
-            async with self.pacing:
-                at = await self._next_start()
-        finally:
-            self.pace_waiting -= 1
-        delay = at - self.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
-
-    async def _next_start(self) -> float:
-        """The next booked start not already past its tolerance; booking more when none is."""
-        late = LATE_SECONDS
-        while True:
-            now = self.monotonic()
-            while self.starts and self.starts[0] < now - late:
-                self.starts.pop(0)
-            if self.starts:
-                return self.starts.pop(0)
-            await self._book()
+        if self.pace is not None:
+            await self.pace.wait_for_start()
 
     async def available(self) -> int:
         """Slots this process holds, leasing free ones first when it holds none: a process
@@ -314,16 +271,6 @@ class SharedLimits:
             else:
                 self.next_lease_try = self.monotonic() + RETRY_SECONDS * 5
             return bool(got)
-
-    async def _book(self) -> None:
-        assert self.rate is not None
-        interval = 1.0 / (self.rate * PACE_SHARE)
-        count = max(1, min(self.pace_waiting, math.floor(self.rate * BOOK_AHEAD_SECONDS)))
-        first, db_now = await self.db(
-            book_starts, self.store, self.destination, count=count, interval=interval
-        )
-        local = self.monotonic()  # after the answer: a start is late, never early
-        self.starts = [local + (first - db_now) + n * interval for n in range(count)]
 
     def _forget_if_expired(self) -> None:
         if self.held and self.monotonic() >= self.deadline - 1.0:

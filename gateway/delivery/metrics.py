@@ -27,3 +27,8 @@ CIRCUIT_OPEN = Gauge(
     "0 closed, 1 half open, 2 open, 3 paused (credentials or certificate refused)",
     ["destination"],
 )
+PACE_STARTS_GIVEN_UP = Counter(
+    "gateway_delivery_pace_starts_given_up_total",
+    "Booked start times not used within their tolerance: the pace lost them",
+    ["destination"],
+)
