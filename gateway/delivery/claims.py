@@ -54,6 +54,7 @@ class Claimed:
     breached_at: float | None
     retry_later_attempts: int = 0
     event: StoredEvent | None = None
+    prepared: Any = None  # the rendered request (`sending.prepare`), made with the claim
 
 
 @dataclass(slots=True, eq=False)

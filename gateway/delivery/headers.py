@@ -27,14 +27,15 @@ def attempt_headers(
 ) -> Headers:
     """The headers of one attempt, in the order they are sent; refuses CR/LF in any of them.
 
-    `traceparent` is the attempt's own span in its event's trace (`gateway.tracing`).
+    `traceparent` is the attempt's own span in its event's trace (`gateway.tracing`), last:
+    the others are the same on every attempt, built once when the delivery is claimed.
     """
     headers: list[tuple[str, str]] = [("Content-Type", content_type), *auth]
     if idempotency_header:
         headers.append((idempotency_header, idempotency_key))
+    headers.extend(adapter_headers)
     if traceparent:
         headers.append(("traceparent", traceparent))
-    headers.extend(adapter_headers)
     return checked(headers)
 
 

@@ -51,14 +51,12 @@ async def _attempt(
     clock: Callable[[], float], traceparent: str | None,
 ) -> Attempted:  # fmt: skip
     started = clock()
-    try:
-        request, headers = render(destination, claimed, traceparent)
-    except HeaderRefused as exc:
-        return Attempted(Verdict.PERMANENT, started, clock(), error=str(exc))
-    except Exception as exc:  # the adapter says which of its errors are worth retrying
-        transient = isinstance(exc, destination.translator.transient_errors)
-        verdict = Verdict.TRANSIENT if transient else Verdict.PERMANENT
-        return Attempted(verdict, started, clock(), error=f"cannot translate: {exc}")
+    prepared = claimed.prepared or prepare(destination, claimed)
+    if isinstance(prepared, Unrendered):
+        return Attempted(prepared.verdict, started, clock(), error=prepared.error)
+    request, headers = prepared
+    if traceparent:
+        headers = (*headers, ("traceparent", traceparent))
     try:
         answer = await origin.send(request, headers)
     except LegacyCertificateRejected as exc:  # our configuration, not the legacy system
@@ -66,6 +64,33 @@ async def _attempt(
     except LegacyUnavailable as exc:
         return Attempted(Verdict.TRANSIENT, started, clock(), error=str(exc))
     return judged(destination, answer, started, clock())
+
+
+@dataclass(frozen=True, slots=True)
+class Unrendered:
+    """The adapter could not render the event (or a header was refused): judged as sent."""
+
+    verdict: Verdict
+    error: str
+
+
+Prepared = tuple[LegacyRequest, Headers]
+
+
+def prepare(destination: Destination, claimed: Claimed) -> Prepared | Unrendered:
+    """The request and its headers but the traceparent, or why there is none; never raises.
+
+    Called when the delivery is claimed, on the database's thread, so the event loop only
+    sends: an event renders the same way on every attempt.
+    """
+    try:
+        return render(destination, claimed)
+    except HeaderRefused as exc:
+        return Unrendered(Verdict.PERMANENT, str(exc))
+    except Exception as exc:  # the adapter says which of its errors are worth retrying
+        transient = isinstance(exc, destination.translator.transient_errors)
+        verdict = Verdict.TRANSIENT if transient else Verdict.PERMANENT
+        return Unrendered(verdict, f"cannot translate: {exc}")
 
 
 def render(

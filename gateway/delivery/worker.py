@@ -28,7 +28,7 @@ from gateway.delivery.metrics import (
     DELIVERY_LATENCY,
 )
 from gateway.delivery.origin import LegacyOrigin
-from gateway.delivery.sending import Attempted, attempt
+from gateway.delivery.sending import Attempted, attempt, prepare
 from gateway.delivery.settle import (
     AttemptRecord,
     AttemptStart,
@@ -116,12 +116,7 @@ class DestinationWorker:
         if wanted:
             begun = self.monotonic()
             try:
-                runs = await self.db(
-                    claims.claim, self.store, self.destination.name, worker=self.worker_id,
-                    now=self.clock(), lease_seconds=self.config.lease_seconds, streams=wanted,
-                    run_length=self.config.run_length,
-                    ordered=self.config.ordering == "per_stream",
-                )  # fmt: skip
+                runs = await self.db(self._claim, now=self.clock(), streams=wanted)
             except Exception:
                 log.exception("could not claim deliveries of %s", self.destination.name)
             for run in runs:
@@ -141,6 +136,18 @@ class DestinationWorker:
             await self._sleep(pause)
         else:
             await wait_any(wakeup, waiting, timeout=pause)
+
+    def _claim(self, *, now: float, streams: int) -> list[Run]:
+        """On the database's thread: the runs, each delivery's request rendered with them."""
+        runs = claims.claim(
+            self.store, self.destination.name, worker=self.worker_id, now=now,
+            lease_seconds=self.config.lease_seconds, streams=streams,
+            run_length=self.config.run_length, ordered=self.config.ordering == "per_stream",
+        )  # fmt: skip
+        for run in runs:
+            for claimed in run.deliveries:
+                claimed.prepared = prepare(self.destination, claimed)
+        return runs
 
     async def _slots_held(self) -> int:
         try:
