@@ -15,9 +15,9 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from gateway.delivery.dbthread import DatabaseThread
 from gateway.delivery.destination import Destination, DisabledDestination
 from gateway.delivery.dispatch import dispatch
 from gateway.delivery.sweep import publish_backlog, sweep
@@ -59,7 +59,7 @@ class DeliveryEngine:
         self.clock = clock
         self.poll_seconds = poll_seconds
         self.sweep_seconds = sweep_seconds
-        self._executor = ThreadPoolExecutor(1, thread_name_prefix=DB_THREAD)
+        self._database = DatabaseThread(DB_THREAD)
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None
@@ -67,8 +67,7 @@ class DeliveryEngine:
     # --- running -----------------------------------------------------------------------
 
     async def db(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+        return await self._database.call(functools.partial(fn, *args, **kwargs))
 
     async def run(self, stopping: asyncio.Event) -> None:
         """Dispatch, deliver and sweep until `stopping` is set; then finish what is in flight."""
@@ -165,12 +164,12 @@ class DeliveryEngine:
 
     def stop(self, *, timeout: float = 30.0) -> None:
         if self._thread is None or self._loop is None or self._stopping is None:
-            self._executor.shutdown(wait=True)
+            self._database.shutdown()
             return
         self._loop.call_soon_threadsafe(self._stopping.set)
         self._thread.join(timeout)
         self._thread = None
-        self._executor.shutdown(wait=True)
+        self._database.shutdown()
 
     def idle(self) -> bool:
         """Nothing due: every position at the feed's head and no pending delivery due now."""
