@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from gateway.delivery.dbclock import now_sql
+from gateway.delivery.settle import AttemptStart, record_starts
 from gateway.store.decoding import decode_row
 from gateway.store.port import StoredEvent
 from gateway.store.sql import SqlEventStore
@@ -55,6 +56,7 @@ class Claimed:
     retry_later_attempts: int = 0
     event: StoredEvent | None = None
     prepared: Any = None  # the rendered request (`sending.prepare`), made with the claim
+    started_at: float | None = None  # its next attempt recorded as started with the claim
 
 
 @dataclass(slots=True, eq=False)
@@ -89,8 +91,13 @@ def claim(
     streams: int,
     run_length: int,
     ordered: bool,
+    start_first: bool = False,
 ) -> list[Run]:
-    """Lease up to `streams` runs of deliveries due at `now`; an empty list when none is."""
+    """Lease up to `streams` runs of deliveries due at `now`; an empty list when none is.
+
+    With `start_first`, each run's first attempt is recorded as started at `now` in the same
+    transaction (`started_at` set): it is sent next, so it needs no write of its own.
+    """
     with store.transaction() as tx:
         conn = tx.connection
         heads = _heads(store, conn, destination, now=now, limit=streams, ordered=ordered)
@@ -101,7 +108,13 @@ def claim(
             rows = _runs(store, conn, destination, heads, now=now, run_length=run_length)
         _lease(store, conn, [r[0] for r in rows], worker=worker, seconds=lease_seconds)
         events = _events(store, conn, [r[1] for r in rows])
-    return _group(rows, events)
+        first: dict[str, Any] = {}
+        if start_first:
+            for row in rows:
+                first.setdefault(row[2], row)
+            starts = [AttemptStart(r[0], r[4] + 1, now) for r in first.values()]
+            record_starts(store, conn, worker, starts)
+    return _group(rows, events, started={r[0] for r in first.values()}, at=now)
 
 
 def _heads(
@@ -170,11 +183,15 @@ def _events(store: SqlEventStore, conn: Connection, positions: Sequence[int]) ->
     return {row[0]: row for row in rows}
 
 
-def _group(rows: Sequence[Any], events: dict[int, Any]) -> list[Run]:
+def _group(
+    rows: Sequence[Any], events: dict[int, Any], *, started: set[int], at: float
+) -> list[Run]:
     runs: dict[str, Run] = {}
     for row in rows:
         claimed = Claimed(*row)
         claimed.event = decode_row(tuple(events[claimed.position]))
+        if claimed.id in started:
+            claimed.started_at = at
         run = runs.setdefault(claimed.stream_id, Run(claimed.stream_id))
         run.deliveries.append(claimed)
     return list(runs.values())

@@ -139,7 +139,7 @@ def settle(store: SqlEventStore, *, worker: str, outcomes: Outcomes) -> None:
             if rows:
                 conn.exec_driver_sql(store.sql(_statement(kind)), rows)
         if outcomes.starts:
-            _record_starts(store, conn, worker, outcomes.starts)
+            record_starts(store, conn, worker, outcomes.starts)
         new = insert_breaches(store, conn, outcomes.breaches)
         if new:
             conn.exec_driver_sql(
@@ -149,9 +149,10 @@ def settle(store: SqlEventStore, *, worker: str, outcomes: Outcomes) -> None:
     announce(new)
 
 
-def _record_starts(
+def record_starts(
     store: SqlEventStore, conn: Connection, worker: str, starts: Sequence[AttemptStart]
 ) -> None:
+    """Attempts recorded as started, `unknown` until their outcome replaces that."""
     conn.exec_driver_sql(
         store.sql(f"INSERT INTO delivery_attempts ({ATTEMPT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)"),
         [(s.delivery_id, s.attempt, worker, s.started_at, 0.0, None, UNKNOWN, UNKNOWN_ERROR,

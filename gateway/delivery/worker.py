@@ -143,6 +143,7 @@ class DestinationWorker:
             self.store, self.destination.name, worker=self.worker_id, now=now,
             lease_seconds=self.config.lease_seconds, streams=streams,
             run_length=self.config.run_length, ordered=self.config.ordering == "per_stream",
+            start_first=True,
         )  # fmt: skip
         for run in runs:
             for claimed in run.deliveries:
@@ -189,13 +190,16 @@ class DestinationWorker:
         """One attempt, if the circuit allows: recorded as started (committed) first, then
         sent on a slot of the destination at its pace. A slot is held for the request alone,
         not while its start is written, so the slots stay busy with requests."""
-        if not self._may_send(run) or not self.breaker.allows():
+        start = AttemptStart(claimed.id, claimed.attempts + 1, claimed.started_at or self.clock())
+        if not (self._may_send(run) and self.breaker.allows()):
+            if claimed.started_at is not None:  # recorded with the claim: taken back
+                self._withdraw(start)
             return None
         probe = self.breaker.state is CircuitState.HALF_OPEN
         outcome: Attempted | None = None
         try:
-            start = AttemptStart(claimed.id, claimed.attempts + 1, self.clock())
-            await self._record_start(start)
+            if claimed.started_at is None:
+                await self._record_start(start)
             outcome = await self._on_a_slot(run, claimed, start, probe=probe)
         finally:
             if outcome is None:  # nothing sent, or it raised: the probe is free again
@@ -229,8 +233,11 @@ class DestinationWorker:
             if not entered:
                 self.waiting_for_slot -= 1
             if not sending:
-                self.outcomes.withdrawn.append(start)
-                self.noted.set()
+                self._withdraw(start)
+
+    def _withdraw(self, start: AttemptStart) -> None:
+        self.outcomes.withdrawn.append(start)
+        self.noted.set()
 
     def _still_may_send(self, run: Run, *, probe: bool) -> bool:
         """As `_may_send`, and the circuit as it was when the attempt was let through."""

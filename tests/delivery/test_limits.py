@@ -3,6 +3,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+from typing import Any
+
+from gateway.delivery.worker import DestinationWorker
 from gateway.store.sql import SqlEventStore
 from tests.delivery.gl_stub import GlStub, Reply, serve_gl
 from tests.delivery.ledger import all_delivered, append_deposits, gl_config, gl_engine
@@ -53,3 +58,34 @@ def test_a_start_recorded_while_waiting_for_a_slot_and_never_sent_leaves_no_atte
     assert [verdict for _, verdict in attempts] == ["transient"]
     counted = store.fetch("SELECT id, attempts FROM deliveries ORDER BY id")
     assert {i: n for i, n in counted} == {i: int(i == attempts[0][0]) for i, _ in counted}
+
+
+def test_a_start_recorded_with_its_claim_is_withdrawn_when_the_circuit_opened_meanwhile(
+    store: SqlEventStore, database_url: str
+) -> None:
+    """A run's first attempt is recorded as started by the claim itself; if the circuit is
+    open by the time the run begins, that start is taken back like any other never sent."""
+    append_deposits(store, accounts=2, per_account=1)
+    engine = gl_engine(store, gl_config(database_url), "http://127.0.0.1:9")  # never called
+    engine.dispatch_once()
+
+    async def on_this_thread(fn: Any, *args: Any, **kwargs: Any) -> Any:
+        return fn(*args, **kwargs)
+
+    async def begin_after_the_circuit_opened() -> list[object]:
+        worker = DestinationWorker(engine.destinations[0], store, worker_id="w",
+                                   clock=time.time, db=on_this_thread)  # fmt: skip
+        worker.stopping = asyncio.Event()
+        runs = worker._claim(now=time.time(), streams=2)
+        recorded = store.fetch("SELECT verdict FROM delivery_attempts")
+        worker.breaker.pause("answered 401")
+        for run in runs:
+            run.deadline = time.monotonic() + 60
+        sent = [await worker._send(run, run.deliveries[0]) for run in runs]
+        await worker._write_outcomes()
+        return [recorded, sent]
+
+    recorded, sent = asyncio.run(begin_after_the_circuit_opened())
+    assert recorded == [("unknown",), ("unknown",)] and sent == [None, None]
+    assert store.fetch("SELECT COUNT(*) FROM delivery_attempts") == [(0,)]
+    assert store.fetch("SELECT DISTINCT attempts FROM deliveries") == [(0,)]
