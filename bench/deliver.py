@@ -39,22 +39,38 @@ def delivered(store: SqlEventStore) -> int:
         )
 
 
-def ceiling(store: SqlEventStore, sim: LegacySim, count: int) -> float:
+class Timed:
+    """Wall and CPU time of this process (every thread; the sink is a process of its own)."""
+
+    def __enter__(self) -> Timed:
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.wall, self.cpu = time.perf_counter() - self.wall, time.process_time() - self.cpu
+
+    def rate(self, count: int) -> float:
+        return count / self.wall
+
+    def micros(self, count: int) -> float:
+        return self.cpu / count * 1e6
+
+
+def ceiling(store: SqlEventStore, sim: LegacySim, count: int) -> Timed:
     """Sequential httpx.Client POSTs of the same bodies and headers as the engine sends."""
     events = store.read_all(after=0, limit=count)
     bodies = [(translate_posting(e).body, idempotency_key("ceiling", e.event_id)) for e in events]
     headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
-    with httpx.Client(base_url=sim.base_url) as client:
-        started = time.perf_counter()
+    with httpx.Client(base_url=sim.base_url) as client, Timed() as timed:
         for body, key in bodies:
             answer = client.post(
                 "/gl/v1/postings", content=body, headers={**headers, "X-Idempotency-Key": key}
             )
             assert answer.status_code in (200, 201), answer.status_code
-        return len(bodies) / (time.perf_counter() - started)
+    return timed
 
 
-def bare_aiohttp(store: SqlEventStore, sim: LegacySim, count: int, in_flight: int) -> float:
+def bare_aiohttp(store: SqlEventStore, sim: LegacySim, count: int, in_flight: int) -> Timed:
     """The floor of the engine's own work: the same POSTs from one aiohttp session, `in_flight`
     at once, with nothing read from or written to the database around them."""
     import asyncio
@@ -65,7 +81,7 @@ def bare_aiohttp(store: SqlEventStore, sim: LegacySim, count: int, in_flight: in
     bodies = [(translate_posting(e).body, idempotency_key("bare", e.event_id)) for e in events]
     headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
 
-    async def run() -> float:
+    async def run() -> Timed:
         connector = aiohttp.TCPConnector(limit=in_flight)
         async with aiohttp.ClientSession(base_url=sim.base_url, connector=connector) as session:
             queue = iter(bodies)
@@ -79,9 +95,9 @@ def bare_aiohttp(store: SqlEventStore, sim: LegacySim, count: int, in_flight: in
                         await answer.read()
                         assert answer.status in (200, 201), answer.status
 
-            started = time.perf_counter()
-            await asyncio.gather(*(sender() for _ in range(in_flight)))
-            return len(bodies) / (time.perf_counter() - started)
+            with Timed() as timed:
+                await asyncio.gather(*(sender() for _ in range(in_flight)))
+            return timed
 
     return asyncio.run(run())
 
@@ -94,13 +110,12 @@ def engine_for(store: SqlEventStore, url: str, sim: LegacySim, in_flight: int): 
     return build_delivery(config, store, environ=environ)
 
 
-def drain(store: SqlEventStore, url: str, sim: LegacySim, total: int, in_flight: int) -> float:
+def drain(store: SqlEventStore, url: str, sim: LegacySim, total: int, in_flight: int) -> Timed:
     engine = engine_for(store, url, sim, in_flight)
-    started = time.perf_counter()
-    done = engine.run_until(lambda: delivered(store) >= total, timeout=600, check_every=0.05)
-    elapsed = time.perf_counter() - started
+    with Timed() as timed:
+        done = engine.run_until(lambda: delivered(store) >= total, timeout=600, check_every=0.05)
     assert done, "the backlog did not drain"
-    return elapsed
+    return timed
 
 
 def main() -> None:
@@ -123,16 +138,20 @@ def main() -> None:
     # The heap policy of `gateway run` and `gateway workers` (full collections on a timer),
     # for every measurement alike: the bench's own prepared events are not the engine's.
     with legacy_sim() as sim, full_collections_on_a_timer():
-        top = ceiling(store, sim, args.ceiling_requests)
-        print(f"ceiling: sequential httpx.Client            {top:8,.0f} requests/s")
-        bare = bare_aiohttp(store, sim, args.ceiling_requests, args.in_flight)
+        timed = ceiling(store, sim, args.ceiling_requests)
+        top = timed.rate(args.ceiling_requests)
+        print(f"ceiling: sequential httpx.Client            {top:8,.0f} requests/s  "
+              f"(CPU {timed.micros(args.ceiling_requests):.0f} us a request)")  # fmt: skip
+        timed = bare_aiohttp(store, sim, args.ceiling_requests, args.in_flight)
+        bare = timed.rate(args.ceiling_requests)
         print(f"floor: bare aiohttp, {args.in_flight} in flight, no bookkeeping "
-              f"{bare:8,.0f} requests/s  ({bare / top:.2f}x the ceiling)")  # fmt: skip
-        elapsed = drain(store, url, sim, total, args.in_flight)
-        rate = total / elapsed
+              f"{bare:8,.0f} requests/s  ({bare / top:.2f}x the ceiling; "
+              f"CPU {timed.micros(args.ceiling_requests):.0f} us a request)")  # fmt: skip
+        timed = drain(store, url, sim, total, args.in_flight)
+        rate = timed.rate(total)
         print(f"engine: ordered per account, {args.in_flight} in flight  {rate:8,.0f} deliveries/s"
-              f"  ({rate / top:.2f}x the ceiling, {rate / bare:.2f}x bare aiohttp; "
-              f"{total:,} in {elapsed:.1f} s)")  # fmt: skip
+              f"  ({rate / top:.2f}x the ceiling, {rate / bare:.2f}x bare aiohttp; {total:,} "
+              f"in {timed.wall:.1f} s; CPU {timed.micros(total):.0f} us a delivery)")  # fmt: skip
         p99, paced = half_rate_latency(
             store, url, sim, rate / 2, args.in_flight, total, args.accounts, per_account
         )
