@@ -22,8 +22,7 @@ from gateway.api.access import READERS, bearer_token
 from gateway.api.append_bell import AppendBell, rung_within
 from gateway.api.deps import GatewayDep
 from gateway.api.stream_slots import StreamSlot, StreamSlots
-from gateway.cloudevents import to_cloudevent
-from gateway.store.port import StoredEvent
+from gateway.store.feed_pages import EncodedCloudEvent, encoded_events
 from gateway.store.sql import SqlEventStore
 
 router = APIRouter(tags=["events"], dependencies=READERS)
@@ -84,7 +83,7 @@ async def server_sent_events(
     last_event = last_write = clock()
     while True:
         rung = bell.current()  # taken before the read: an append during it still wakes us
-        events = await run_in_threadpool(store.read_all, after=after, limit=PAGE)
+        events = await run_in_threadpool(encoded_events, store, after=after, limit=PAGE)
         for event in events:
             yield _event(event)
             after = event.position
@@ -102,7 +101,10 @@ async def server_sent_events(
         await rung_within(rung, max(0.0, min(bell.fallback_seconds, until_due)))
 
 
-def _event(event: StoredEvent) -> bytes:
-    cloudevent = to_cloudevent(event)
-    data = orjson.dumps(cloudevent).decode()
-    return f"id: {event.position}\nevent: {cloudevent['type']}\ndata: {data}\n\n".encode()
+def _event(event: EncodedCloudEvent) -> bytes:
+    """The event's feed bytes as one SSE event; they are compact JSON, but stored bytes edited
+    by hand could hold a line break, which would end the `data` line early."""
+    body = event.body
+    if b"\n" in body or b"\r" in body:
+        body = orjson.dumps(orjson.loads(body))
+    return b"id: %d\nevent: %s\ndata: %s\n\n" % (event.position, event.type.encode(), body)

@@ -57,11 +57,13 @@ def encoded_event(
     event: Event, envelope: Envelope, command_id: str, trace: str | None = None
 ) -> EncodedEvent:
     """`new_event` serialised straight from the model: the same JSON, without a dict between."""
+    metadata = event_metadata(envelope, command_id, trace)
     return EncodedEvent(
         event.type_name,
         event.__pydantic_serializer__.to_json(event),
         event.schema_version,
-        orjson.dumps(event_metadata(envelope, command_id, trace)),
+        orjson.dumps(metadata),
+        metadata,
     )
 
 

@@ -1,40 +1,32 @@
-"""The feed as CloudEvents bytes: each current-version row's stored JSON spliced in, not re-encoded.
+"""The feed as CloudEvents bytes: each row's stored head and data, joined by the database.
 
-On SQLite the envelope of each row is built by SQLite's JSON functions (in C), the stored
-`data` checked by `json_valid` and spliced in; on PostgreSQL the envelope is built here. A row
-of an older schema version, or one whose JSON is damaged, takes the decoding path instead
-(`decode_row` then `to_cloudevent`): upcast, or served with `gatewayproblem`.
+Each event's head (its own attributes up to `"data":`) is rendered when it is appended
+(`gateway.store.envelopes`). A page is one value the database concatenates, `head || data`
+for each row joined by `BETWEEN` (the closing brace of one event, the opening of the next),
+checked once as a whole to be JSON (msgspec parses it without building an object) and served
+as it is. A page holding a row that needs more is
+served row by row, and only those rows are decoded (`decode_row`, then `to_cloudevent`): a row
+of an older schema version (upcast), one stored before heads were kept (rendered from its
+columns), and one whose bytes are not valid JSON (damaged: served with `gatewayproblem`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, NamedTuple
 
+import msgspec
 import orjson
 
-from gateway.cloudevents import OPTIONAL_ATTRIBUTES, SPEC_VERSION, TYPE_PREFIX, to_cloudevent
-from gateway.store.decoding import collector_paused, current_version, decode_row
+from gateway.cloudevents import to_cloudevent
+from gateway.domain.messages import event_types
+from gateway.store.decoding import collector_paused, decode_row
+from gateway.store.envelopes import BETWEEN, CLOSING, OPENING, TYPE_PREFIX
 from gateway.store.sql import SqlEventStore
 from gateway.store.writes import EVENT_COLUMNS
 
-# The envelope without `data`, optional attributes included as null when absent (a metadata
-# value of JSON null is left out too: CloudEvents treats a null attribute as absent).
-_SQLITE_COLUMNS = (
-    f"""position, stream_id, event_id, type, schema_version, recorded_at,
-json_valid(data), json_object('specversion', '{SPEC_VERSION}', 'id', event_id,
-  'source', '/gateway/' || ifnull(json_extract(metadata, '$.source'), 'platform'),
-  'type', '{TYPE_PREFIX}' || type || '.v' || schema_version, 'subject', stream_id,
-  'time', recorded_at, 'datacontenttype', 'application/json', 'position', position,
-  'streamid', stream_id, 'streamversion', stream_version, """
-    + ", ".join(
-        f"'{attribute}', json_extract(metadata, '$.{key}')"
-        for key, attribute in OPTIONAL_ATTRIBUTES
-    )
-    + "), data"
-)
-_NULLS = tuple(f',"{attribute}":null' for _, attribute in OPTIONAL_ATTRIBUTES)
 _PAGE = "FROM events WHERE position > ? ORDER BY position LIMIT ?"
+_AS_ONE_PAGE = msgspec.json.Decoder(list[msgspec.Raw])
+_AS_ONE_EVENT = msgspec.json.Decoder(msgspec.Raw)
 
 
 class EncodedCloudEvent(NamedTuple):
@@ -51,78 +43,76 @@ class EncodedCloudEvent(NamedTuple):
 
 def feed_page(store: SqlEventStore, *, after: int, limit: int) -> tuple[bytes, int]:
     """The events after `after` as a CloudEvents batch (JSON array) and the last position."""
-    with collector_paused():
-        rows, render = _rows(store, after=after, limit=limit)
-        parts = [render(row) for row in rows]
-    last = int(rows[-1][0]) if rows else after
-    return b"[" + b",".join(parts) + b"]", last
+    spliced, params = _spliced_column(store)
+    joined = (
+        "string_agg(spliced, %s ORDER BY position)"
+        if store.is_postgres
+        else "CAST(group_concat(spliced, ?) AS BLOB)"  # in the order the subquery gives
+    )
+    [(last, count, as_stored, body)] = store.fetch(
+        f"SELECT max(position), count(*), count(spliced), {joined} FROM "
+        f"(SELECT position, {spliced} AS spliced {_PAGE}) AS page",
+        (BETWEEN, *params, after, limit),
+    )
+    if not count:
+        return b"[]", after
+    if as_stored == count:
+        page = b"".join((b"[", OPENING, body, CLOSING, b"]"))
+        if _is_json(page, elements=count):
+            return page, int(last)
+    events = encoded_events(store, after=after, limit=limit)
+    return b"[" + b",".join(e.body for e in events) + b"]", events[-1].position
 
 
 def encoded_events(store: SqlEventStore, *, after: int, limit: int) -> list[EncodedCloudEvent]:
-    """`feed_page`'s events one by one: what the broker relay publishes, never decoded."""
+    """`feed_page`'s events one by one: what the broker relay and `/ws` send."""
+    spliced, params = _spliced_column(store)
+    if not store.is_postgres:
+        spliced = f"CAST({spliced} AS BLOB)"
     with collector_paused():
-        rows, render = _rows(store, after=after, limit=limit)
-        if store.is_postgres:
-            return [EncodedCloudEvent(row[0], row[1], row[3], _type(row[4], row[5]), row[8],
-                                      render(row)) for row in rows]  # fmt: skip
-        return [EncodedCloudEvent(row[0], row[1], row[2], _type(row[3], row[4]), row[5],
-                                  render(row)) for row in rows]  # fmt: skip
+        rows = store.fetch(f"SELECT {EVENT_COLUMNS}, {spliced} {_PAGE}", (*params, after, limit))
+        return [_encoded(row) for row in rows]
 
 
-def _rows(
-    store: SqlEventStore, *, after: int, limit: int
-) -> tuple[list[Any], Callable[[Any], bytes]]:
-    if store.is_postgres:
-        return store.fetch(f"SELECT {EVENT_COLUMNS} {_PAGE}", (after, limit)), _spliced
-    rows = store.fetch(f"SELECT {_SQLITE_COLUMNS} {_PAGE}", (after, limit))
-    return rows, lambda row: _from_sqlite(store, row)
+def _encoded(row: Any) -> EncodedCloudEvent:
+    """A row of `EVENT_COLUMNS` and its `head || data` (None: the row must be decoded)."""
+    position, stream_id, _, event_id, type_name, schema_version, _, _, at, spliced = row
+    if spliced is not None:
+        body = b"".join((OPENING, spliced, CLOSING))
+        if _is_json(body):
+            type_ = f"{TYPE_PREFIX}{type_name}.v{schema_version}"
+            return EncodedCloudEvent(position, stream_id, event_id, type_, at, body)
+    cloudevent = to_cloudevent(decode_row(tuple(row[:9])))
+    return EncodedCloudEvent(position, stream_id, event_id, cloudevent["type"], at,
+                             orjson.dumps(cloudevent))  # fmt: skip
 
 
-def _type(type_name: str, schema_version: int) -> str:
-    current = current_version(type_name)
-    version = current if current is not None and schema_version < current else schema_version
-    return f"{TYPE_PREFIX}{type_name}.v{version}"
+def _spliced_column(store: SqlEventStore) -> tuple[str, tuple[Any, ...]]:
+    """SQL for a row's `head || data`, or NULL when the row cannot be served as stored: an
+    older schema version (upcast on read), or no head (stored before heads were kept: a NULL
+    head makes the concatenation NULL)."""
+    older = sorted((name, c.schema_version) for name, c in event_types().items()
+                   if c.schema_version > 1)  # fmt: skip
+    if not older:
+        return "envelope || data", ()
+    terms = " OR ".join("(type = ? AND schema_version < ?)" for _ in older)
+    column = f"CASE WHEN {terms} THEN NULL ELSE envelope || data END"
+    return column, tuple(value for pair in older for value in pair)
 
 
-def _from_sqlite(store: SqlEventStore, row: Any) -> bytes:
-    """A row of `_SQLITE_COLUMNS`: position, stream, id, type, version, time, valid, head, data."""
-    if not row[6] or _is_old(row[3], row[4]):
-        (full,) = store.fetch(f"SELECT {EVENT_COLUMNS} FROM events WHERE position = ?", (row[0],))
-        return _decoded(full)
-    head: str = row[7]
-    if ":null" in head:
-        for absent in _NULLS:
-            head = head.replace(absent, "")
-    spliced: bytes = f'{head[:-1]},"data":'.encode() + bytes(row[8]) + b"}"
-    return spliced
+def _is_json(body: bytes, *, elements: int | None = None) -> bool:
+    """Whether `body` is one JSON value (with `elements`: an array of that many) in UTF-8.
 
-
-def _spliced(row: Any) -> bytes:
-    position, stream_id, version, event_id, type_name, schema_version, data, meta, at = row
-    if _is_old(type_name, schema_version):
-        return _decoded(row)
+    The parser checks the syntax of each value without building it, but not the UTF-8 of
+    strings: that is checked apart, and costs nothing on ASCII text.
+    """
     try:
-        orjson.loads(data)  # checked, not kept: a damaged row must not break the page
-        metadata = orjson.loads(meta)
-    except orjson.JSONDecodeError:
-        return _decoded(row)
-    head: dict[str, Any] = {
-        "specversion": SPEC_VERSION, "id": event_id,
-        "source": f"/gateway/{metadata.get('source', 'platform')}",
-        "type": f"{TYPE_PREFIX}{type_name}.v{schema_version}", "subject": stream_id,
-        "time": at, "datacontenttype": "application/json", "position": position,
-        "streamid": stream_id, "streamversion": version,
-    }  # fmt: skip
-    for key, attribute in OPTIONAL_ATTRIBUTES:
-        if key in metadata:
-            head[attribute] = metadata[key]
-    return orjson.dumps(head)[:-1] + b',"data":' + bytes(data) + b"}"
-
-
-def _is_old(type_name: str, schema_version: int) -> bool:
-    current = current_version(type_name)
-    return current is not None and schema_version < current
-
-
-def _decoded(row: Any) -> bytes:
-    return orjson.dumps(to_cloudevent(decode_row(tuple(row[:9]))))
+        if elements is None:
+            _AS_ONE_EVENT.decode(body)
+        elif len(_AS_ONE_PAGE.decode(body)) != elements:
+            return False  # a damaged row whose bytes hold more than one value
+        if not body.isascii():
+            body.decode()
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        return False
+    return True

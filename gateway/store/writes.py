@@ -7,13 +7,14 @@ the feed's lock, so they are gap-free and become visible in commit order.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 from sqlalchemy.engine import Connection
 
+from gateway.store.envelopes import envelope_head
 from gateway.store.port import CommandRecord, Snapshot, StreamAppend
 
 if TYPE_CHECKING:
@@ -28,6 +29,9 @@ EVENT_COLUMNS = (
     "position, stream_id, stream_version, event_id, type, schema_version, data, metadata, "
     "recorded_at"
 )
+# Each event's CloudEvents head, rendered once here (`gateway.store.envelopes`): the feed
+# serves it with the stored data spliced in. NULL for events stored before it existed.
+INSERTED_COLUMNS = f"{EVENT_COLUMNS}, envelope"
 COMMAND_COLUMNS = (
     "command_id, type, stream_id, status, code, reason, first_position, last_position, "
     "source, source_ref, fingerprint, recorded_at"
@@ -37,13 +41,15 @@ COMMAND_COLUMNS = (
 class EncodedEvent(NamedTuple):
     """An event about to be appended whose data and metadata are JSON bytes already.
 
-    The command bus's batch path serialises each event once, straight from its model.
+    The command bus's batch path serialises each event once, straight from its model;
+    `attributes` is the metadata before it was serialised, for the event's CloudEvents head.
     """
 
     type: str
     data: bytes
     schema_version: int
     metadata: bytes
+    attributes: Mapping[str, Any]
 
 
 class EncodedAppend(NamedTuple):
@@ -92,9 +98,11 @@ class StoreTransaction:
                 position += 1
                 version += 1
                 event_id = str(new.event_id) if new.event_id else next(ids)
+                head = envelope_head(position, stream_id, version, event_id, new.type,
+                                     new.schema_version, new.metadata, at)  # fmt: skip
                 rows.append(
                     (position, stream_id, version, event_id, new.type, new.schema_version,
-                     dumps(new.data), dumps(new.metadata), at)
+                     dumps(new.data), dumps(new.metadata), at, head)
                 )  # fmt: skip
             spans.append((first, position))
         self._insert_events(rows, position)
@@ -110,12 +118,15 @@ class StoreTransaction:
         at = self.recorded_at
         for append in appends:
             first, stream_id, version = position + 1, append.stream_id, append.expected_version
-            for type_name, data, schema_version, metadata in append.events:
+            for type_name, data, schema_version, metadata, attributes in append.events:
                 position += 1
                 version += 1
+                event_id = next(ids)
+                head = envelope_head(position, stream_id, version, event_id, type_name,
+                                     schema_version, attributes, at)  # fmt: skip
                 rows.append(
-                    (position, stream_id, version, next(ids), type_name, schema_version, data,
-                     metadata, at)
+                    (position, stream_id, version, event_id, type_name, schema_version, data,
+                     metadata, at, head)
                 )  # fmt: skip
             spans.append((first, position))
         self._insert_events(rows, position)
@@ -124,7 +135,9 @@ class StoreTransaction:
     def _insert_events(self, rows: list[tuple[Any, ...]], position: int) -> None:
         if rows:
             self.connection.exec_driver_sql(
-                self.store.sql(f"INSERT INTO events ({EVENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)"),
+                self.store.sql(
+                    f"INSERT INTO events ({INSERTED_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)"
+                ),
                 rows,
             )
         self._next_position = position

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from gateway.bootstrap import Gateway
 from gateway.store import NewEvent
@@ -44,16 +45,49 @@ def test_a_malformed_feed_position_is_a_422_problem_naming_the_field(client: htt
         assert problem["errors"][0]["field"] == f"query.{query.split('=')[0]}"
 
 
-def test_a_corrupt_stored_event_is_served_with_its_problem_not_a_500(
-    gateway: Gateway, client: httpx.Client
+TOKEN = "platform-reader"
+BEARER = {"Authorization": f"Bearer {TOKEN}"}
+
+
+def test_a_page_read_with_a_token_is_the_page_the_route_serves(
+    gateway: Gateway, client: httpx.Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("GATEWAY_PLATFORM_TOKENS", TOKEN)
+    gateway.bus.handle(open_account())
+    for ref in ("TX1", "TX2", "TX3"):
+        gateway.bus.handle(deposit(ref))
+
+    lane = client.get("/events?after=1&limit=2", headers=BEARER)  # the lean lane's
+    route = client.get("/events?after=1&limit=2&by=route", headers=BEARER)  # FastAPI's: it
+    default = client.get("/events", headers=BEARER)  # ignores a parameter the lane does not know
+
+    assert lane.status_code == route.status_code == 200
+    assert lane.content == route.content
+    assert [e["position"] for e in lane.json()] == [2, 3]
+    for name in ("content-type", "content-length", "link"):
+        assert lane.headers[name] == route.headers[name], name
+    assert lane.headers["link"] == '</events?after=3&limit=2>; rel="next"'
+    assert default.headers["link"] == '</events?after=4&limit=100>; rel="next"'
+    assert client.get("/events?limit=5001", headers=BEARER).status_code == 422
+    assert client.get("/events?after=0&after=1", headers=BEARER).json()[0]["position"] == 2
+    refused = client.get("/events", headers={"Authorization": "Bearer not-a-token"})
+    assert refused.status_code == 401
+    assert refused.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("headers", [{}, BEARER], ids=["route", "lane"])
+def test_a_corrupt_stored_event_is_served_with_its_problem_not_a_500(
+    gateway: Gateway, client: httpx.Client, monkeypatch: pytest.MonkeyPatch,
+    headers: dict[str, str],
+) -> None:  # fmt: skip
+    monkeypatch.setenv("GATEWAY_PLATFORM_TOKENS", TOKEN)
     gateway.store.append("account-1", 0, [NewEvent("AccountFrozen", {"x": 1})] * 2)
     with gateway.store.engine.begin() as conn:
         conn.exec_driver_sql(
             gateway.store.sql("UPDATE events SET data = ? WHERE position = 1"), (b"{oops",)
         )
 
-    answer = client.get("/events")
+    answer = client.get("/events", headers=headers)
 
     assert answer.status_code == 200
     corrupt, fine = answer.json()

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import orjson
 from sqlalchemy import text
 
-from gateway.store import migrations
-from gateway.store.sql import make_engine
+from gateway.cloudevents import to_cloudevent
+from gateway.store import NewEvent, migrations
+from gateway.store.feed_pages import feed_page
+from gateway.store.sql import make_engine, open_store
+from gateway.store.writes import EVENT_COLUMNS
 
 
 def test_poll_items_quarantined_before_replays_existed_wait_to_be_replayed(
@@ -28,5 +32,34 @@ def test_poll_items_quarantined_before_replays_existed_wait_to_be_replayed(
         with engine.connect() as connection:
             status = connection.execute(text("SELECT status FROM poll_rejects")).scalar_one()
         assert status == "quarantined"
+    finally:
+        engine.dispose()
+
+
+def test_events_stored_before_heads_were_kept_are_served_as_the_decoded_feed(
+    database_url: str,
+) -> None:
+    engine = make_engine(database_url)
+    try:
+        migrations.upgrade(engine, revision="0011")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    f"INSERT INTO events ({EVENT_COLUMNS}) VALUES (1, 'account-1', 1, 'e-1', "
+                    "'AccountFrozen', 1, :data, :meta, '2026-01-05T00:00:00.000000Z')"
+                ),
+                {"data": b'{"x":1}', "meta": b'{"source":"cbs","command_id":"c-1"}'},
+            )
+
+        store = open_store(database_url)  # migrates to the head
+        store.append("account-1", 1, [NewEvent("AccountFrozen", {"x": 2})])
+        page, last = feed_page(store, after=0, limit=10)
+
+        heads = [row[0] for row in store.fetch("SELECT envelope FROM events ORDER BY position")]
+        assert heads[0] is None and heads[1] is not None
+        assert last == 2
+        assert orjson.loads(page) == [to_cloudevent(e) for e in store.read_all()]
+        assert orjson.loads(page)[0]["source"] == "/gateway/cbs"
+        store.engine.dispose()
     finally:
         engine.dispose()
