@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 from sqlalchemy import event
 
@@ -122,3 +123,29 @@ def test_a_stream_without_events_ends_after_the_idle_timeout(feed: Feed) -> None
 
     assert 2.5 < time.monotonic() - started < 8
     assert any("idle" in line for line in lines)
+
+
+def test_the_stream_carries_the_feeds_events_one_data_line_each(feed: Feed) -> None:
+    feed.gateway.bus.handle(open_account())
+    feed.gateway.bus.handle(deposit("TX1"))
+    store = feed.gateway.store
+    with store.engine.begin() as conn:  # still JSON, but across lines (edited by hand, say)
+        conn.exec_driver_sql(
+            store.sql("UPDATE events SET data = ? WHERE position = 2"),
+            (orjson.dumps(store.read_all()[1].data, option=orjson.OPT_INDENT_2),),
+        )
+    page = httpx.get(f"{feed.base_url}/events", headers={"Authorization": "Bearer token-a"})
+
+    with ExitStack() as stack:
+        lines = feed.open("token-a", stack).iter_lines()
+        sent = []
+        for _ in range(2):
+            first = next(line for line in lines if line.startswith("id: "))
+            sent.append((first, next(lines), next(lines), next(lines)))
+
+    assert [(i, e) for i, e, _, _ in sent] == [
+        ("id: 1", "event: bank.AccountOpened.v1"),
+        ("id: 2", "event: bank.FundsDeposited.v2"),
+    ]
+    assert [orjson.loads(d.removeprefix("data: ")) for _, _, d, _ in sent] == page.json()
+    assert [blank for _, _, _, blank in sent] == ["", ""]

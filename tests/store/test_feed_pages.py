@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+import pytest
 
 from gateway.cloudevents import to_cloudevent
+from gateway.commands import CommandBus
 from gateway.store import NewEvent
 from gateway.store.feed_pages import encoded_events, feed_page
 from gateway.store.sql import SqlEventStore
+from tests.store.test_command_bus import deposit, open_account
 
 PILOT = {"account_no": "1", "posting_ref": "P0", "value_date": "2024-01-02", "amount": "12.50"}
 CURRENT = {"account_no": "1", "posting_ref": "P1", "value_date": "2024-01-02",
@@ -86,20 +89,41 @@ def test_events_stored_before_heads_were_kept_are_rendered_from_their_columns(
     assert orjson.loads(body) == decoded_feed(store)
 
 
-def test_damaged_stored_bytes_never_break_a_page(store: SqlEventStore) -> None:
-    store.append("account-1", 0, [NewEvent("FundsDeposited", CURRENT, 2, RICH)] * 6)
-    damage(store, "data", 1, b'{"amount":1}},{"posting_ref":"P9"')  # the page: one event more
-    damage(store, "data", 2, b'{"narrative":"\xff"}')  # not UTF-8
-    damage(store, "data", 3, b"{oops")
-    damage(store, "envelope", 4, b'{"specversion":"1.0","id":"')  # the head: rendered anew
+DAMAGES = {
+    "a row holding two values": ("data", b'{"amount":1}},{"posting_ref":"P9"', True),
+    "not UTF-8": ("data", b'{"narrative":"\xff"}', True),
+    "not JSON": ("data", b"{oops", True),
+    "a broken head": ("envelope", b'{"specversion":"1.0","id":"', False),  # rendered anew
+}
+
+
+@pytest.mark.parametrize("damaged", DAMAGES.values(), ids=DAMAGES.keys())
+def test_damaged_stored_bytes_never_break_a_page(
+    store: SqlEventStore, damaged: tuple[str, bytes, bool]
+) -> None:
+    column, value, problem = damaged
+    store.append("account-1", 0, [NewEvent("FundsDeposited", CURRENT, 2, RICH)] * 3)
+    damage(store, column, 2, value)
 
     body, last = feed_page(store, after=0, limit=10)
     relayed = encoded_events(store, after=0, limit=10)
 
     events = orjson.loads(body)  # the page parses: one damaged row never breaks it
-    assert last == 6
-    assert [e["position"] for e in events] == [1, 2, 3, 4, 5, 6]
-    assert ["gatewayproblem" in e for e in events] == [True, True, True, False, False, False]
-    assert events[2]["data"] == "{oops"
+    assert last == 3
+    assert [e["position"] for e in events] == [1, 2, 3]
+    assert ["gatewayproblem" in e for e in events] == [False, problem, False]
     assert events == decoded_feed(store)
     assert [orjson.loads(e.body) for e in relayed] == events
+
+
+def test_every_way_of_appending_keeps_each_events_head(store: SqlEventStore) -> None:
+    bus = CommandBus(store)
+    bus.handle(open_account())  # one command
+    bus.handle_batch([deposit("TX1"), deposit("TX2")])  # the batch path, serialised once
+    store.append("account-2", 0, [NewEvent("AccountFrozen", {"x": 1})])  # the store's own
+
+    missing = store.fetch("SELECT position FROM events WHERE envelope IS NULL")
+    body, _ = feed_page(store, after=0, limit=10)
+
+    assert missing == []
+    assert orjson.loads(body) == decoded_feed(store)
