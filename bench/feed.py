@@ -2,9 +2,13 @@
 
 Stores N events (the append benchmark's postings) in SQLite, serves the gateway with uvicorn in
 a child process, and pulls the whole feed over one keep-alive connection in pages of `--page`
-(the next `after` from the `Link` header, the body read but not parsed). The ceiling, in the
-same run: sqlite3 fetching the same rows (the feed's columns, page by page) and joining their
-stored `data` bytes into one array, as a server that spliced nothing else would.
+(the next `after` from the `Link` header, the body read but not parsed), once with httpx and
+once with the standard library's `http.client`: the client's own HTTP parsing is part of the
+figure, and httpx's (h11, pure Python) costs several times that of `http.client`. Each line
+gives the CPU time a page costs the client and the server (read from /proc), which shows where
+the time goes. The ceiling, in the same run: sqlite3 fetching the same rows (the feed's columns,
+page by page) and joining their stored `data` bytes into one array, as a server that spliced
+nothing else would.
 
     .venv/bin/python bench/feed.py [--events 1000000] [--streams 100000] [--page 1000]
 """
@@ -12,6 +16,7 @@ stored `data` bytes into one array, as a server that spliced nothing else would.
 from __future__ import annotations
 
 import argparse
+import http.client
 import os
 import socket
 import sqlite3
@@ -20,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import httpx
 from append import measure_store, stream_ids
@@ -36,13 +42,14 @@ def serve(database: str, port: int) -> None:
     import uvicorn
 
     from gateway.api import create_app
+    from gateway.api.serving import server_config
     from gateway.bootstrap import build
     from gateway.config import parse_config
 
     logging.disable(logging.WARNING)
     gateway = build(parse_config({"database": {"url": f"sqlite:///{database}"}}))
-    uvicorn.run(create_app(gateway), host="127.0.0.1", port=port, log_config=None,
-                access_log=False)  # fmt: skip
+    app = create_app(gateway)  # served as `gateway run` serves it
+    uvicorn.Server(server_config(app, config=gateway.config, host="127.0.0.1", port=port)).run()
 
 
 def start_server(database: str) -> tuple[subprocess.Popen[bytes], int]:
@@ -64,18 +71,52 @@ def start_server(database: str) -> tuple[subprocess.Popen[bytes], int]:
     raise SystemExit("the gateway did not start")
 
 
-def pull_over_http(port: int, events: int, page: int) -> tuple[float, int]:
-    """Seconds to pull every event, and the bytes read."""
+class Pull(NamedTuple):
+    seconds: float
+    received: int
+    client_cpu: float
+    server_cpu: float
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of process `pid` so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def next_after(link: str) -> int:
+    return int(link.split("after=")[1].split("&")[0])
+
+
+def pull_with_httpx(port: int, server: int, events: int, page: int) -> Pull:
     headers = {"Authorization": f"Bearer {TOKEN}"}
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers) as client:
         client.get("/events", params={"after": 0, "limit": 1})  # connect and warm up
-        started, after, received, pages = time.perf_counter(), 0, 0, 0
+        cpu, server_cpu, started = time.process_time(), cpu_seconds(server), time.perf_counter()
+        after, received = 0, 0
         while after < events:
             answer = client.get("/events", params={"after": after, "limit": page})
             received += len(answer.content)
-            after = int(answer.links["next"]["url"].split("after=")[1].split("&")[0])
-            pages += 1
-        return time.perf_counter() - started, received
+            after = next_after(answer.headers["link"])
+        return Pull(time.perf_counter() - started, received, time.process_time() - cpu,
+                    cpu_seconds(server) - server_cpu)  # fmt: skip
+
+
+def pull_with_http_client(port: int, server: int, events: int, page: int) -> Pull:
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    connection = http.client.HTTPConnection("127.0.0.1", port)
+    connection.request("GET", "/events?after=0&limit=1", headers=headers)
+    connection.getresponse().read()
+    cpu, server_cpu, started = time.process_time(), cpu_seconds(server), time.perf_counter()
+    after, received = 0, 0
+    while after < events:
+        connection.request("GET", f"/events?after={after}&limit={page}", headers=headers)
+        answer = connection.getresponse()
+        received += len(answer.read())
+        after = next_after(answer.getheader("link", ""))
+    connection.close()
+    return Pull(time.perf_counter() - started, received, time.process_time() - cpu,
+                cpu_seconds(server) - server_cpu)  # fmt: skip
 
 
 def raw_fetch(database: str, events: int, page: int) -> float:
@@ -111,16 +152,25 @@ def main() -> None:
                       args.events, 1000)  # fmt: skip
         process, port = start_server(database)
         try:
-            http, size = pull_over_http(port, args.events, args.page)
+            pulls = {
+                "httpx": pull_with_httpx(port, process.pid, args.events, args.page),
+                "http.client": pull_with_http_client(port, process.pid, args.events, args.page),
+            }
         finally:
             process.terminate()
             process.wait(30)
         raw = raw_fetch(database, args.events, args.page)
-    print(
-        f"{args.events:,} events in pages of {args.page:,} ({size / args.events:.0f} bytes each): "
-        f"over HTTP {args.events / http:,.0f} ev/s (target >= 300,000) | raw sqlite3 fetch + "
-        f"join {args.events / raw:,.0f} ev/s | {raw / http:.2f}x that ceiling (target >= 0.50x)"
-    )
+    pages = args.events / args.page
+    size = pulls["httpx"].received / args.events
+    print(f"{args.events:,} events in pages of {args.page:,} ({size:.0f} bytes each); raw "
+          f"sqlite3 fetch + join (the ceiling) {args.events / raw:,.0f} ev/s")  # fmt: skip
+    for client, pull in pulls.items():
+        print(
+            f"  over HTTP, {client + ' client':18} {args.events / pull.seconds:>9,.0f} ev/s "
+            f"(target >= 300,000) = {raw / pull.seconds:.2f}x the ceiling (target >= 0.50x) | "
+            f"per page: {pull.seconds / pages * 1e3:.2f} ms, CPU client "
+            f"{pull.client_cpu / pages * 1e3:.2f} ms, server {pull.server_cpu / pages * 1e3:.2f} ms"
+        )
 
 
 if __name__ == "__main__":
