@@ -70,6 +70,9 @@ class HttpConfig(Section):
     sse_max_streams: int = Field(default=200, ge=1)
     sse_max_streams_per_caller: int = Field(default=5, ge=1)
     sse_idle_seconds: float = Field(default=600.0, gt=0)
+    # `GET /events`: full pages read ahead for consumers catching up, at most this many held
+    # at once (0: none); each holds up to `limit` events' bytes (docs/event-feed.md).
+    feed_read_ahead_pages: int = Field(default=8, ge=0, le=64)
 
 
 class LogConfig(Section):

