@@ -13,10 +13,12 @@ import argparse
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 import httpx
+from prometheus_client import REGISTRY
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -24,10 +26,27 @@ from adapters.gl import translate_posting
 from gateway.api.heap import full_collections_on_a_timer
 from gateway.delivery.build import build_delivery
 from gateway.delivery.dispatch import idempotency_key
+from gateway.delivery.engine import event_loop
 from gateway.sla.report import percentile
 from gateway.store.sql import SqlEventStore, open_store
 from tests.delivery.ledger import append_deposits, deposit_events, gl_config
 from tests.delivery.legacy_sim import TOKEN, LegacySim, legacy_sim
+
+
+def acknowledged(destination: str = "gl") -> float:
+    """Successful answers this process has seen (the engine's own counter, no query)."""
+    total = 0.0
+    for verdict in ("delivered", "duplicate"):
+        labels = {"destination": destination, "verdict": verdict}
+        total += REGISTRY.get_sample_value("gateway_delivery_attempts_total", labels) or 0.0
+    return total
+
+
+def all_delivered(store: SqlEventStore, total: int) -> Callable[[], bool]:
+    """Done when the database holds `total` delivered rows. It is asked only once the
+    engine's counter says so: a count every 50 ms cost the engine 6.5 us a delivery."""
+    start, missing = acknowledged(), total - delivered(store)
+    return lambda: acknowledged() - start >= missing and delivered(store) >= total
 
 
 def delivered(store: SqlEventStore) -> int:
@@ -99,7 +118,8 @@ def bare_aiohttp(store: SqlEventStore, sim: LegacySim, count: int, in_flight: in
                 await asyncio.gather(*(sender() for _ in range(in_flight)))
             return timed
 
-    return asyncio.run(run())
+    with event_loop() as runner:  # the engine's own loop (uvloop where installed)
+        return runner.run(run())
 
 
 def engine_for(store: SqlEventStore, url: str, sim: LegacySim, in_flight: int):  # type: ignore[no-untyped-def]
@@ -113,7 +133,7 @@ def engine_for(store: SqlEventStore, url: str, sim: LegacySim, in_flight: int): 
 def drain(store: SqlEventStore, url: str, sim: LegacySim, total: int, in_flight: int) -> Timed:
     engine = engine_for(store, url, sim, in_flight)
     with Timed() as timed:
-        done = engine.run_until(lambda: delivered(store) >= total, timeout=600, check_every=0.05)
+        done = engine.run_until(all_delivered(store, total), timeout=600, check_every=0.05)
     assert done, "the backlog did not drain"
     return timed
 
@@ -206,18 +226,19 @@ def after_outage(
     back = time.perf_counter() + 3.0
     engine = engine_for(store, url, sim, in_flight)
     total = store.head_position()
-    during_outage = 0
+    during_outage = 0.0
+    finished = all_delivered(store, total)
+    start = acknowledged()
 
     def done() -> bool:
         nonlocal during_outage
-        count = delivered(store)
         if time.perf_counter() < back:
-            during_outage = max(during_outage, count)
-        return count >= total
+            during_outage = max(during_outage, acknowledged() - start)
+        return finished()
 
     finished = engine.run_until(done, timeout=900, check_every=0.05)
     assert finished, "the backlog did not drain"
-    assert during_outage == 0, f"{during_outage} delivered while the sink was down"
+    assert during_outage == 0, f"{during_outage:.0f} acknowledged while the sink was down"
     return time.perf_counter() - back
 
 

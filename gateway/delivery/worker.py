@@ -4,6 +4,8 @@ Concurrency comes from many streams at once, within the destination's in-flight 
 pace shared by every process (`limits.py`); one stream's deliveries go one after another.
 Each attempt is recorded as started before it is sent and its outcome after, in batched
 transactions; retries are database times. A run whose lease is gone sends nothing more.
+While one delivery of a run is on the wire, the start of the next is written ahead, so a
+run goes on at once when the answer is a success; any other answer withdraws that start.
 """
 
 from __future__ import annotations
@@ -80,6 +82,7 @@ class DestinationWorker:
         self.waiting_for_slot = 0
         self.outcomes = Outcomes.empty()
         self.started: list[asyncio.Future[None]] = []
+        self.ahead: dict[int, tuple[AttemptStart, asyncio.Future[None]]] = {}
         self.circuit_changes: list[tuple[str, float, str]] = []
         self.wakeup: Wakeup | None = None
         self.noted = asyncio.Event()
@@ -190,16 +193,25 @@ class DestinationWorker:
         """One attempt, if the circuit allows: recorded as started (committed) first, then
         sent on a slot of the destination at its pace. A slot is held for the request alone,
         not while its start is written, so the slots stay busy with requests."""
-        start = AttemptStart(claimed.id, claimed.attempts + 1, claimed.started_at or self.clock())
+        ahead = self.ahead.pop(claimed.id, None)
+        if ahead is not None:
+            start = ahead[0]
+        else:
+            start = AttemptStart(claimed.id, claimed.attempts + 1,
+                                 claimed.started_at or self.clock())  # fmt: skip
         if not (self._may_send(run) and self.breaker.allows()):
-            if claimed.started_at is not None:  # recorded with the claim: taken back
+            if ahead is not None or claimed.started_at is not None:  # recorded: taken back
                 self._withdraw(start)
             return None
         probe = self.breaker.state is CircuitState.HALF_OPEN
         outcome: Attempted | None = None
         try:
-            if claimed.started_at is None:
+            if ahead is not None:
+                await ahead[1]  # written while the one before was on the wire: done by now
+            elif claimed.started_at is None:
                 await self._record_start(start)
+            if not probe:
+                self._start_next_ahead(run)
             outcome = await self._on_a_slot(run, claimed, start, probe=probe)
         finally:
             if outcome is None:  # nothing sent, or it raised: the probe is free again
@@ -235,7 +247,27 @@ class DestinationWorker:
             if not sending:
                 self._withdraw(start)
 
+    def _start_next_ahead(self, run: Run) -> None:
+        """The start of the run's next delivery, noted now to be written while this one is
+        sent (`_send` withdraws it unless that one succeeded and the run goes on)."""
+        following = run.next_index + 1
+        if following >= len(run.deliveries) or not self._may_send(run):
+            return
+        nxt = run.deliveries[following]
+        start = AttemptStart(nxt.id, nxt.attempts + 1, self.clock())
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.outcomes.starts.append(start)
+        self.started.append(done)
+        self.ahead[nxt.id] = (start, done)
+        self.noted.set()
+
     def _withdraw(self, start: AttemptStart) -> None:
+        """A start recorded but never sent: dropped if not yet written, else taken back."""
+        pending = self.outcomes.starts
+        for index, noted in enumerate(pending):
+            if noted is start:
+                del pending[index]
+                return
         self.outcomes.withdrawn.append(start)
         self.noted.set()
 
@@ -295,6 +327,13 @@ class DestinationWorker:
             )  # fmt: skip
 
     def _release(self, deliveries: list[Claimed]) -> None:
+        for claimed in deliveries:
+            ahead = self.ahead.pop(claimed.id, None)
+            if ahead is not None:
+                start, done = ahead
+                if done.done() and not done.cancelled() and done.exception() is not None:
+                    continue  # its write failed: nothing of it was recorded
+                self._withdraw(start)
         if deliveries:
             self.outcomes.settlements.extend(Settlement(d.id, "release") for d in deliveries)
             self.noted.set()
@@ -353,6 +392,7 @@ class DestinationWorker:
             for waiter in started:
                 if not waiter.done():
                     waiter.set_exception(exc)
+                    waiter.exception()  # a start written ahead may have nobody awaiting it
             return False
         for waiter in started:
             if not waiter.done():

@@ -89,6 +89,32 @@ def test_a_refused_posting_is_dead_lettered_and_redriven_once_after_a_fix(
     assert operations.show_delivery(store, dead[0].fields["id"]).fields["attempts"] == 2
 
 
+def test_a_start_written_ahead_is_taken_back_when_the_posting_before_it_fails(
+    store: SqlEventStore, database_url: str, sim: LegacySim
+) -> None:
+    """While a posting is on the wire the start of the next one in its run is written; GL
+    refusing the first leaves no trace of an attempt at the second, nor at any other."""
+    append_deposits(store, accounts=20, per_account=5)
+    sim.chaos(reject_refs=["TX00007-00002"])
+    engine = gl_engine(store, gl_config(database_url), sim.base_url)
+
+    assert engine.run_until(lambda: all_delivered(store, 97), timeout=30)
+
+    held = store.fetch(
+        "SELECT d.attempts, COUNT(a.attempt) FROM deliveries d LEFT JOIN delivery_attempts a "
+        "ON a.delivery_id = d.id WHERE d.status = 'pending' GROUP BY d.id ORDER BY d.position"
+    )
+    assert held == [(0, 0), (0, 0)]  # the two behind the refused one: never attempted
+    counts = store.fetch(
+        "SELECT d.attempts, COUNT(a.attempt) FROM deliveries d JOIN delivery_attempts a "
+        "ON a.delivery_id = d.id GROUP BY d.id"
+    )
+    assert len(counts) == 98 and all(kept == rows for kept, rows in counts)
+    assert store.fetch("SELECT COUNT(*) FROM delivery_attempts WHERE verdict = 'unknown'") == [
+        (0,)
+    ]
+
+
 @pytest.mark.slow
 def test_a_real_minute_long_outage_opens_the_circuit_and_loses_nothing(
     store: SqlEventStore, database_url: str, sim: LegacySim, caplog: pytest.LogCaptureFixture
