@@ -21,21 +21,25 @@ from gateway.store.port import StoredEvent
 from gateway.store.sql import SqlEventStore
 from gateway.store.writes import EVENT_COLUMNS
 
+# The condition of the open-stream index, spelt out: SQLite uses a partial index only for a
+# query that names its condition, and `status = 'pending'` alone picked the status index
+# and read every pending delivery of every stream for each claim.
+OPEN_ROW = "status IN ('pending', 'dead')"
 CLAIMED_COLUMNS = (
     "id, position, stream_id, idempotency_key, attempts, counted_attempts, run_started_at, "
     "event_at, due_at, breached_at, retry_later_attempts"
 )
 HEAD = (
     "NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.destination = d.destination "
-    "AND e.stream_id = d.stream_id AND e.position < d.position "
-    "AND e.status IN ('pending', 'dead'))"
+    f"AND e.stream_id = d.stream_id AND e.position < d.position AND e.{OPEN_ROW})"
 )
 # A requeued delivery (replay, redrive: `sla_from` set) may sit before later ones already
-# leased to a worker: it waits until its stream is free, so the stream's order holds.
+# leased to a worker: it waits until its stream is free, so the stream's order holds. Only
+# a pending delivery holds a lease (every settlement clears it).
 STREAM_FREE = (
     "(d.sla_from IS NULL OR NOT EXISTS (SELECT 1 FROM deliveries f WHERE "
-    "f.destination = d.destination AND f.stream_id = d.stream_id AND f.id <> d.id "
-    "AND f.status = 'pending' AND f.lease_expires_at >= {now}))"
+    f"f.destination = d.destination AND f.stream_id = d.stream_id AND f.{OPEN_ROW} "
+    "AND f.id <> d.id AND f.lease_expires_at >= {now}))"
 )
 
 
@@ -143,7 +147,8 @@ def _runs(
         f"CASE WHEN {free(store)} AND d.next_attempt_at <= ? THEN 0 ELSE 1 END AS held, "
         "ROW_NUMBER() OVER (PARTITION BY d.stream_id ORDER BY d.position) AS n "
         "FROM deliveries d "
-        f"WHERE d.destination = ? AND d.status = 'pending' AND d.stream_id IN ({marks})) AS r "
+        f"WHERE d.destination = ? AND d.stream_id IN ({marks}) AND d.{OPEN_ROW} "
+        "AND d.status = 'pending') AS r "
         "WHERE n <= ? ORDER BY position"
     )
     params = (now, destination, *(h[2] for h in heads), run_length)

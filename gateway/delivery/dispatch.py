@@ -15,15 +15,15 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from gateway.store.bulk import insert_rows
 from gateway.store.sql import SqlEventStore
 
 KEY_NAMESPACE = uuid.UUID("6f1c7a52-3d0b-4a5e-9a57-0e2c5d1b8f40")
 KEY_PREFIX = KEY_NAMESPACE.bytes
 DISPATCH_LOCK = 7_300_002
-DELIVERY_COLUMNS = (
-    "destination, position, stream_id, event_id, event_type, idempotency_key, status, "
-    "event_at, due_at, next_attempt_at, created_at"
-)
+DELIVERY_COLUMNS = ("destination", "position", "stream_id", "event_id", "event_type",
+                    "idempotency_key", "status", "event_at", "due_at", "next_attempt_at",
+                    "created_at")  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,9 +96,8 @@ def new_rows(
 
 def insert_deliveries(store: SqlEventStore, conn: Connection, rows: list[tuple[Any, ...]]) -> None:
     """Rows of `DELIVERY_COLUMNS`, or of those and `sla_from` (a replay's own SLA clock)."""
-    columns = DELIVERY_COLUMNS if len(rows[0]) == 11 else f"{DELIVERY_COLUMNS}, sla_from"
-    marks = ",".join("?" * len(rows[0]))
-    conn.exec_driver_sql(store.sql(f"INSERT INTO deliveries ({columns}) VALUES ({marks})"), rows)
+    columns = DELIVERY_COLUMNS if len(rows[0]) == 11 else (*DELIVERY_COLUMNS, "sla_from")
+    insert_rows(store, conn, "deliveries", columns, rows)
 
 
 def _locked_position(

@@ -15,12 +15,13 @@ from typing import Literal
 from sqlalchemy.engine import Connection
 
 from gateway.sla.breaches import Breach, announce, insert_breaches
+from gateway.store.bulk import insert_rows, update_rows
 from gateway.store.sql import SqlEventStore
 
 Settled = Literal["delivered", "retry", "dead", "release"]
-ATTEMPT_COLUMNS = (
-    "delivery_id, attempt, worker, started_at, latency_ms, status_code, verdict, error, answer"
-)
+ATTEMPT_COLUMNS = ("delivery_id", "attempt", "worker", "started_at", "latency_ms",
+                   "status_code", "verdict", "error", "answer")  # fmt: skip
+OUTCOME_COLUMNS = ("started_at", "latency_ms", "status_code", "verdict", "error", "answer")
 UNKNOWN = "unknown"
 UNKNOWN_ERROR = "outcome unknown: may have been sent, no answer recorded"
 SNIPPET = 200
@@ -99,16 +100,15 @@ class Outcomes:
             getattr(later, name)[:0] = getattr(self, name)
 
 
-UPDATES: dict[Settled, str] = {
-    "delivered": "status = 'delivered', delivered_at = ?, latency_seconds = ?, ",
-    "retry": "next_attempt_at = ?, ",
-    "dead": "status = 'dead', ",
+RELEASED = ("lease_owner = NULL", "lease_expires_at = NULL")
+TAIL = ("attempts", "counted_attempts", "run_started_at", "last_status", "last_error",
+        "retry_later_attempts", *RELEASED)  # fmt: skip
+SETS: dict[Settled, tuple[str, ...]] = {  # the columns each kind of settlement sets, in order
+    "delivered": ("status = 'delivered'", "delivered_at", "latency_seconds", *TAIL),
+    "retry": ("next_attempt_at", *TAIL),
+    "dead": ("status = 'dead'", *TAIL),
+    "release": RELEASED,
 }
-TAIL = (
-    "attempts = ?, counted_attempts = ?, run_started_at = ?, last_status = ?, last_error = ?, "
-    "retry_later_attempts = ?, lease_owner = NULL, lease_expires_at = NULL "
-    "WHERE id = ? AND lease_owner = ?"
-)
 
 
 def settle(store: SqlEventStore, *, worker: str, outcomes: Outcomes) -> None:
@@ -124,20 +124,16 @@ def settle(store: SqlEventStore, *, worker: str, outcomes: Outcomes) -> None:
                           "AND run_started_at < ?"),
                 (shift.seconds, shift.destination, shift.since),
             )  # fmt: skip
-        if outcomes.attempts:
-            conn.exec_driver_sql(
-                store.sql("UPDATE delivery_attempts SET started_at = ?, latency_ms = ?, "
-                          "status_code = ?, verdict = ?, error = ?, answer = ? "
-                          "WHERE delivery_id = ? AND attempt = ? AND worker = ?"),
-                [(a.started_at, a.latency_ms, a.status_code, a.verdict, a.error, a.answer,
-                  a.delivery_id, a.attempt, worker) for a in outcomes.attempts],
-            )  # fmt: skip
+        update_rows(
+            store, conn, "delivery_attempts", OUTCOME_COLUMNS, ("delivery_id", "attempt", "worker"),
+            [(a.started_at, a.latency_ms, a.status_code, a.verdict, a.error, a.answer,
+              a.delivery_id, a.attempt, worker) for a in outcomes.attempts],
+        )  # fmt: skip
         if outcomes.withdrawn:
             _withdraw_starts(store, conn, worker, outcomes.withdrawn)
         for kind in ("delivered", "retry", "dead", "release"):
             rows = [_params(s, worker) for s in outcomes.settlements if s.settled == kind]
-            if rows:
-                conn.exec_driver_sql(store.sql(_statement(kind)), rows)
+            update_rows(store, conn, "deliveries", SETS[kind], ("id", "lease_owner"), rows)
         if outcomes.starts:
             record_starts(store, conn, worker, outcomes.starts)
         new = insert_breaches(store, conn, outcomes.breaches)
@@ -153,13 +149,17 @@ def record_starts(
     store: SqlEventStore, conn: Connection, worker: str, starts: Sequence[AttemptStart]
 ) -> None:
     """Attempts recorded as started, `unknown` until their outcome replaces that."""
-    conn.exec_driver_sql(
-        store.sql(f"INSERT INTO delivery_attempts ({ATTEMPT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)"),
+    insert_rows(
+        store, conn, "delivery_attempts", ATTEMPT_COLUMNS,
         [(s.delivery_id, s.attempt, worker, s.started_at, 0.0, None, UNKNOWN, UNKNOWN_ERROR,
           None) for s in starts],
     )  # fmt: skip
-    conn.exec_driver_sql(
-        store.sql("UPDATE deliveries SET attempts = ? WHERE id = ? AND lease_owner = ?"),
+    update_rows(
+        store,
+        conn,
+        "deliveries",
+        ("attempts",),
+        ("id", "lease_owner"),
         [(s.attempt, s.delivery_id, worker) for s in starts],
     )
 
@@ -179,15 +179,6 @@ def _withdraw_starts(
                   "AND attempts = ?"),
         [(s.attempt - 1, s.delivery_id, worker, s.attempt) for s in starts],
     )  # fmt: skip
-
-
-def _statement(kind: Settled) -> str:
-    if kind == "release":
-        return (
-            "UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL "
-            "WHERE id = ? AND lease_owner = ?"
-        )
-    return f"UPDATE deliveries SET {UPDATES[kind]}{TAIL}"
 
 
 def _params(s: Settlement, worker: str) -> tuple[object, ...]:

@@ -22,7 +22,8 @@ def blocked_streams(store: SqlEventStore, *, limit: int = 200) -> list[BlockedSt
     rows = store.fetch(
         "SELECT d.destination, d.stream_id, MIN(d.id), "
         "(SELECT COUNT(*) FROM deliveries p WHERE p.destination = d.destination "
-        " AND p.stream_id = d.stream_id AND p.status = 'pending') "
+        " AND p.stream_id = d.stream_id AND p.status IN ('pending', 'dead') "  # its index
+        " AND p.status = 'pending') "
         "FROM deliveries d WHERE d.status = 'dead' GROUP BY d.destination, d.stream_id "
         "ORDER BY MIN(d.id) LIMIT ?",
         (limit,),
