@@ -46,8 +46,8 @@ def update_rows(
 
     `sets` names a column set from the row (`"attempts"`) or a whole assignment without a
     parameter (`"lease_owner = NULL"`); each row holds the set values, then the key values,
-    in that order. Rows must name distinct keys (else one per key would win on SQLite):
-    rows that do not are updated one by one, in order.
+    in that order. Rows naming one key twice are updated one by one, in order: SQLite does
+    not say which of two matching rows of `UPDATE ... FROM` wins.
     """
     if not rows:
         return

@@ -46,11 +46,3 @@ def test_rows_inserted_and_updated_in_chunks_are_those_of_one_statement_a_row(
         (4, "x", 4, None, None), (5, "w", 50, "row 5", "set"), (6, "x", 6, None, None),
         (7, "w", 70, "row 7", "set"),
     ]  # fmt: skip
-
-
-def test_rows_naming_one_key_twice_are_applied_in_order(table: SqlEventStore) -> None:
-    with table.transaction() as tx:
-        insert_rows(table, tx.connection, "bulk_probe", ("id", "owner", "n"), [(1, "w", 0)])
-    with table.transaction() as tx:
-        update_rows(table, tx.connection, "bulk_probe", ("n",), ("id",), [(1, 1), (2, 1), (3, 1)])
-    assert rows_of(table) == [(1, "w", 3, None, None)]  # the last, as executemany would
