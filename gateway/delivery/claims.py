@@ -58,7 +58,8 @@ class Claimed:
     due_at: float
     breached_at: float | None
     retry_later_attempts: int = 0
-    event: StoredEvent | None = None
+    event: StoredEvent | None = None  # decoded from `row` on first use (`event_of`)
+    row: Any = None  # the event's stored row, as the claim read it
     prepared: Any = None  # the rendered request (`sending.prepare`), made with the claim
     started_at: float | None = None  # its next attempt recorded as started with the claim
 
@@ -194,12 +195,19 @@ def _group(
     runs: dict[str, Run] = {}
     for row in rows:
         claimed = Claimed(*row)
-        claimed.event = decode_row(tuple(events[claimed.position]))
+        claimed.row = events[claimed.position]
         if claimed.id in started:
             claimed.started_at = at
         run = runs.setdefault(claimed.stream_id, Run(claimed.stream_id))
         run.deliveries.append(claimed)
     return list(runs.values())
+
+
+def event_of(claimed: Claimed) -> StoredEvent:
+    """The claimed delivery's event, decoded once: by the run's rendering, not the claim."""
+    if claimed.event is None:
+        claimed.event = decode_row(tuple(claimed.row))
+    return claimed.event
 
 
 def renew(

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from opentelemetry.trace import SpanKind
 
-from gateway.delivery.claims import Claimed
+from gateway.delivery.claims import Claimed, event_of
 from gateway.delivery.destination import Destination
 from gateway.delivery.headers import Headers, attempt_headers
 from gateway.delivery.legacy import LegacyAnswer, LegacyRequest, Verdict, classify_status
@@ -37,7 +37,7 @@ async def attempt(
     destination: Destination, origin: LegacyOrigin, claimed: Claimed, clock: Callable[[], float]
 ) -> Attempted:
     """One attempt as a span of the event's own trace (its `traceparent`), sent on with it."""
-    stored = claimed.event.metadata.get("traceparent") if claimed.event is not None else None
+    stored = event_of(claimed).metadata.get("traceparent")
     if not recording():  # nothing to export to: the span is only the ids it hands on
         return await _attempt(destination, origin, claimed, clock, child_traceparent(stored))
     attributes = {"delivery.id": claimed.id, "delivery.attempt": claimed.attempts + 1}
@@ -97,8 +97,7 @@ def render(
     destination: Destination, claimed: Claimed, traceparent: str | None = None
 ) -> tuple[LegacyRequest, Headers]:
     """The adapter's request and every header it is sent with (built in `headers.py`)."""
-    assert claimed.event is not None
-    request = destination.translator.translate(claimed.event)
+    request = destination.translator.translate(event_of(claimed))
     headers = attempt_headers(
         content_type=request.content_type, auth=destination.headers,
         idempotency_header=destination.config.idempotency_header,

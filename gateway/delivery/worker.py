@@ -141,17 +141,21 @@ class DestinationWorker:
             await wait_any(wakeup, waiting, timeout=pause)
 
     def _claim(self, *, now: float, streams: int) -> list[Run]:
-        """On the database's thread: the runs, each delivery's request rendered with them."""
-        runs = claims.claim(
+        """On the database's thread: the runs (their requests are rendered by `_render`)."""
+        return claims.claim(
             self.store, self.destination.name, worker=self.worker_id, now=now,
             lease_seconds=self.config.lease_seconds, streams=streams,
             run_length=self.config.run_length, ordered=self.config.ordering == "per_stream",
             start_first=True,
         )  # fmt: skip
-        for run in runs:
-            for claimed in run.deliveries:
-                claimed.prepared = prepare(self.destination, claimed)
-        return runs
+
+    def _render(self, run: Run) -> None:
+        """On the database's thread, a run at a time: each delivery's request, so the event
+        loop only sends, and the writes queued meanwhile wait for one run, not a whole claim
+        (thousands of deliveries: up to 100 ms, measured, with every run's next start behind
+        it)."""
+        for claimed in run.deliveries:
+            claimed.prepared = prepare(self.destination, claimed)
 
     async def _slots_held(self) -> int:
         try:
@@ -171,6 +175,7 @@ class DestinationWorker:
 
     async def _deliver(self, run: Run) -> None:
         try:
+            await self.db(self._render, run)
             for claimed in run.deliveries:
                 outcome = await self._send(run, claimed)
                 if outcome is None:

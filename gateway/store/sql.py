@@ -60,7 +60,7 @@ def make_engine(url: str) -> Engine:
 
 
 def _sqlite_engine(url: str) -> Engine:
-    engine = create_engine(url, connect_args={"timeout": 30}, pool_use_lifo=True)
+    engine = create_engine(url, connect_args={"timeout": 30})
     if engine.url.database and engine.url.database != ":memory:":
         keep_private(Path(engine.url.database))
 
