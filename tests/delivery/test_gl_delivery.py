@@ -110,9 +110,7 @@ def test_a_start_written_ahead_is_taken_back_when_the_posting_before_it_fails(
         "ON a.delivery_id = d.id GROUP BY d.id"
     )
     assert len(counts) == 98 and all(kept == rows for kept, rows in counts)
-    assert store.fetch("SELECT COUNT(*) FROM delivery_attempts WHERE verdict = 'unknown'") == [
-        (0,)
-    ]
+    assert store.fetch("SELECT COUNT(*) FROM delivery_attempts WHERE verdict = 'unknown'") == [(0,)]
 
 
 @pytest.mark.slow
