@@ -86,6 +86,7 @@ class DestinationWorker:
         self.circuit_changes: list[tuple[str, float, str]] = []
         self.wakeup: Wakeup | None = None
         self.noted = asyncio.Event()
+        self.on_settled: Callable[[int], None] = _nothing  # rows settled, for the vacuum
         name = destination.name  # the metrics' children, looked up once: each delivery counts
         self.attempts_by_verdict = {v: DELIVERY_ATTEMPTS.labels(name, v.value) for v in Verdict}
         self.latency = DELIVERY_LATENCY.labels(name)
@@ -402,6 +403,7 @@ class DestinationWorker:
         for waiter in started:
             if not waiter.done():
                 waiter.set_result(None)
+        self.on_settled(len(batch.settlements))
         if self.wakeup is not None and any(s.settled != "retry" for s in batch.settlements):
             self.wakeup.set()  # the next deliveries of those streams are heads now
         return True
@@ -439,6 +441,10 @@ class DestinationWorker:
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.stopping.wait(), timeout=seconds)
+
+
+def _nothing(_: int) -> None:
+    pass
 
 
 def save_circuit(
