@@ -30,17 +30,7 @@ from gateway.store.sql import SqlEventStore
 
 log = logging.getLogger(__name__)
 DISPATCH_BATCH = 5000
-ANALYSE_AFTER = 5000
 DB_THREAD = "delivery-db"
-
-
-def analyse_deliveries(store: SqlEventStore) -> None:
-    """PostgreSQL plans the head-of-line probe by the table's statistics; autovacuum refreshes
-    them only after a while, and a claim planned for an empty table scans the whole stream
-    index for every candidate. So the dispatcher refreshes them after each large intake."""
-    with store.engine.connect() as conn:
-        conn.exec_driver_sql("ANALYZE deliveries")
-        conn.commit()
 
 
 class DeliveryEngine:
@@ -110,7 +100,6 @@ class DeliveryEngine:
         self, stopping: asyncio.Event, appended: Wakeup, workers: Sequence[Wakeup]
     ) -> None:
         """A local append wakes the dispatcher, and new rows its workers; polls cover the rest."""
-        unanalysed = ANALYSE_AFTER  # fresh statistics from the start
         while not stopping.is_set():
             created = 0
             try:
@@ -118,10 +107,7 @@ class DeliveryEngine:
                 if created:
                     for wakeup in workers:
                         wakeup.set()
-                unanalysed += created
-                if unanalysed >= ANALYSE_AFTER and self.store.is_postgres:
-                    await self.db(analyse_deliveries, self.store)
-                    unanalysed = 0
+                    self.vacuum.note_created(created)  # statistics refreshed off this path
             except Exception:
                 log.exception("dispatcher failed; trying again")
             if not created:

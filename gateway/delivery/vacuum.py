@@ -7,6 +7,12 @@ the claim then stepped over 100,000 dead entries for each live one, and the p99 
 to GL's answer at half the drain rate was 1.6 s (measured; 215 ms after a VACUUM, 131 ms on
 an empty table). So the engine vacuums the table itself, from a thread and a connection of
 its own (VACUUM blocks neither reads nor writes), once `every` rows were settled.
+
+The same thread refreshes the table's statistics after each large intake: PostgreSQL plans
+the head-of-line probe by them, and a claim planned for an empty table scans the whole
+stream index for every candidate. That ANALYZE took 170 ms and ran on the engine's database
+thread, holding up every claim and settlement behind it: with it moved here the p99 at
+1,400 events/s after that drain went from 213 to 61 ms (measured).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from gateway.store.sql import SqlEventStore
 
 log = logging.getLogger(__name__)
 VACUUM_EVERY = 20_000
+ANALYSE_AFTER = 5_000
 CHECK_SECONDS = 1.0
 
 
@@ -36,41 +43,60 @@ class QueueVacuum:
         self.check_seconds = check_seconds
         self.vacuums = 0
         self._settled = 0
+        self._created = ANALYSE_AFTER  # fresh statistics from the start
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
+        self._wake = threading.Event()
+        self._stopping = False
         self._thread: threading.Thread | None = None
 
     def note(self, settled: int) -> None:
+        """Rows settled (each leaves a dead version behind)."""
         with self._lock:
             self._settled += settled
+
+    def note_created(self, created: int) -> None:
+        """Rows created by the dispatcher: past `ANALYSE_AFTER`, statistics are refreshed."""
+        with self._lock:
+            self._created += created
+            due = self._created >= ANALYSE_AFTER
+        if due:
+            self._wake.set()
 
     def start(self) -> None:
         if not self.store.is_postgres or self._thread is not None:
             return
-        self._stopping.clear()
+        self._stopping = False
         self._thread = threading.Thread(target=self._run, name="deliveries-vacuum", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
         if self._thread is not None:
-            self._stopping.set()
+            self._stopping = True
+            self._wake.set()
             self._thread.join()
             self._thread = None
 
     def _run(self) -> None:
-        while not self._stopping.wait(self.check_seconds):
+        while True:
+            self._wake.wait(self.check_seconds)
+            self._wake.clear()
+            if self._stopping:
+                return
             with self._lock:
-                due = self._settled >= self.every
-                if due:
-                    self._settled = 0
-            if due:
-                self.vacuum()
+                vacuum, analyse = self._settled >= self.every, self._created >= ANALYSE_AFTER
+                if vacuum:
+                    self._settled = self._created = 0
+                elif analyse:
+                    self._created = 0
+            if vacuum:
+                self._run_sql("VACUUM (ANALYZE) deliveries")
+                self.vacuums += 1
+            elif analyse:
+                self._run_sql("ANALYZE deliveries")
 
-    def vacuum(self) -> None:
+    def _run_sql(self, statement: str) -> None:
         try:
             with self.store.engine.connect() as conn:
-                autocommit = conn.execution_options(isolation_level="AUTOCOMMIT")
-                autocommit.exec_driver_sql("VACUUM (ANALYZE) deliveries")
-            self.vacuums += 1
+                conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(statement)
         except Exception:  # the next round tries again; autovacuum remains
-            log.exception("could not vacuum the deliveries table")
+            log.exception("could not %s the deliveries table", statement.split()[0].lower())
