@@ -38,3 +38,21 @@ def serve_in_thread(app: Any) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextmanager
+def app_client(gateway: Any, *, token: str | None = None, **options: Any) -> Iterator[Any]:
+    """The gateway's app served as above, and an `httpx.Client` of it (bearer `token` sent
+    on every call; `options` go to the client, `headers` merged with the token's)."""
+    import httpx
+
+    from gateway.api.app import create_app
+
+    headers = dict(options.pop("headers", {}))
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    with (
+        serve_in_thread(create_app(gateway)) as base_url,
+        httpx.Client(base_url=base_url, headers=headers, **options) as client,
+    ):
+        yield client

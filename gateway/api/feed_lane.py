@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
 from gateway.api.access import Access, Callers
+from gateway.api.lane_path import lane_path
 from gateway.api.problems import ProblemError
 from gateway.api.read_ahead import ReadAhead
 from gateway.cloudevents import BATCH_MEDIA_TYPE
@@ -35,12 +36,7 @@ def feed_link(last: int, limit: int) -> str:
 
 def feed_query(scope: Scope) -> tuple[int, int] | None:
     """`after` and `limit` of a `GET /events` the lane may answer; None for any other request."""
-    if scope["type"] != "http" or scope["method"] != "GET":
-        return None
-    path: str = scope["path"]
-    root: str = scope.get("root_path", "")
-    if root and path.startswith(root + "/"):  # as Starlette's routing reads a mounted path
-        path = path[len(root) :]
+    path = lane_path(scope, "GET")
     if path != PATH:
         return None
     values: dict[str, str] = {}

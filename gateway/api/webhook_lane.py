@@ -13,6 +13,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import ExceptionHandler, Receive, Scope, Send
 
+from gateway.api.lane_path import lane_path
 from gateway.errors import InboundRefused, PayloadTooLarge
 from gateway.webhooks import WebhookInbox, WebhookReply
 
@@ -22,13 +23,8 @@ HttpHandler = Callable[[Request, Exception], Awaitable[Response]]
 
 def webhook_source(scope: Scope) -> str | None:
     """The source a `POST /webhooks/{source}` call names; None for every other request."""
-    if scope["type"] != "http" or scope["method"] != "POST":
-        return None
-    path: str = scope["path"]
-    root: str = scope.get("root_path", "")
-    if root and path.startswith(root + "/"):  # as Starlette's routing reads a mounted path
-        path = path[len(root) :]
-    if not path.startswith(PREFIX):
+    path = lane_path(scope, "POST")
+    if path is None or not path.startswith(PREFIX):
         return None
     source = path[len(PREFIX) :]
     return source if source and "/" not in source else None

@@ -11,14 +11,13 @@ import httpx
 import pytest
 from sqlalchemy import event
 
-from gateway.api import create_app
 from gateway.api.read_ahead import ReadAhead
 from gateway.bootstrap import Gateway, build
 from gateway.config import parse_config
 from gateway.store import NewEvent
 from gateway.store.feed_pages import feed_page
 from gateway.store.sql import SqlEventStore
-from tests.http_server import serve_in_thread
+from tests.http_server import app_client
 from tests.waiting import wait_until
 
 TOKEN = "platform-reader"
@@ -46,11 +45,7 @@ def gateway(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Gate
 
 @pytest.fixture
 def client(gateway: Gateway) -> Iterator[httpx.Client]:
-    headers = {"Authorization": f"Bearer {TOKEN}"}
-    with (
-        serve_in_thread(create_app(gateway)) as url,
-        httpx.Client(base_url=url, headers=headers) as c,
-    ):
+    with app_client(gateway, token=TOKEN) as c:
         yield c
 
 

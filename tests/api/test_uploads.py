@@ -16,11 +16,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gateway.api import create_app
 from gateway.bootstrap import build
 from gateway.config import parse_config
 from tests.adapters.cbs.spec_files import AccountLine, accounts_file
-from tests.http_server import serve_in_thread
+from tests.http_server import app_client
 from tests.imports.conftest import cbs_sources
 
 NAME = "CBS_ACCOUNTS_20260105.csv"
@@ -47,7 +46,7 @@ def landing(database_url: str, tmp_path: Path) -> Iterator[Landing]:
     config = {"database": {"url": database_url}, "sources": sources,
               "http": {"max_upload_bytes": LIMIT}}  # fmt: skip
     gateway = build(parse_config(config))
-    with serve_in_thread(create_app(gateway)) as base_url, httpx.Client(base_url=base_url) as c:
+    with app_client(gateway) as c:
         yield Landing(c, Path(sources["cbs-accounts"]["landing"]))
     gateway.close()
 

@@ -9,12 +9,11 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.api import create_app
 from gateway.bootstrap import Gateway, build
 from gateway.platform.settings import PlatformWriterConfig
 from tests.delivery.ledger import gl_config, open_account
 from tests.delivery.legacy_sim import TOKEN, LegacySim
-from tests.http_server import serve_in_thread
+from tests.http_server import app_client
 
 PLATFORM_TOKEN = "platform-secret"
 OPERATOR_TOKEN = "operator-secret"
@@ -43,11 +42,7 @@ def gateway(
 
 @pytest.fixture
 def client(gateway: Gateway) -> Iterator[httpx.Client]:
-    headers = {"Authorization": f"Bearer {PLATFORM_TOKEN}"}
-    with (
-        serve_in_thread(create_app(gateway)) as base_url,
-        httpx.Client(base_url=base_url, headers=headers) as c,
-    ):
+    with app_client(gateway, token=PLATFORM_TOKEN) as c:
         yield c
 
 

@@ -14,12 +14,11 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from gateway.api import create_app
 from gateway.bootstrap import Gateway, build
 from gateway.cli import app
 from gateway.config import load_config
 from gateway.exports.days import BusinessDays
-from tests.http_server import serve_in_thread
+from tests.http_server import app_client
 
 runner = CliRunner()
 LONDON = BusinessDays(ends_at=time(22, 0), timezone="Europe/London")
@@ -115,7 +114,7 @@ def gateway(config: Path) -> Iterator[Gateway]:
 
 @pytest.fixture
 def http(gateway: Gateway) -> Iterator[httpx.Client]:
-    with serve_in_thread(create_app(gateway)) as url, httpx.Client(base_url=url) as client:
+    with app_client(gateway) as client:
         yield client
 
 

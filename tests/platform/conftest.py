@@ -8,10 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.api import create_app
 from gateway.bootstrap import Gateway, build
 from gateway.config import parse_config
-from tests.http_server import serve_in_thread
+from tests.http_server import app_client
 
 WRITER_TOKEN = "payments-secret"
 READER_TOKEN = "reader-secret"
@@ -41,9 +40,5 @@ def gateway(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Gate
 
 @pytest.fixture
 def client(gateway: Gateway) -> Iterator[httpx.Client]:
-    headers = {"Authorization": f"Bearer {WRITER_TOKEN}", "Content-Type": BATCH}
-    with (
-        serve_in_thread(create_app(gateway)) as base_url,
-        httpx.Client(base_url=base_url, headers=headers) as c,
-    ):
+    with app_client(gateway, token=WRITER_TOKEN, headers={"Content-Type": BATCH}) as c:
         yield c

@@ -10,13 +10,12 @@ from datetime import date
 import httpx
 import pytest
 
-from gateway.api import create_app
 from gateway.bootstrap import build
 from gateway.commands import CommandBus, Envelope
 from gateway.domain.money import Money
 from gateway.domain.postings import WithdrawFunds
 from tests.delivery.ledger import deposit, open_account
-from tests.http_server import serve_in_thread
+from tests.http_server import app_client
 from tests.reconciliation.bank import A, Ledger
 
 TOKEN = "reconciliation-console-2026"
@@ -34,11 +33,7 @@ def withdraw(bus: CommandBus, account: str, ref: str, amount: str) -> None:
 def console(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> Iterator[httpx.Client]:
     monkeypatch.setenv("GATEWAY_OPERATOR_TOKENS", TOKEN)
     gateway = build(ledger.config)
-    headers = {"Authorization": f"Bearer {TOKEN}"}
-    with (
-        serve_in_thread(create_app(gateway)) as base_url,
-        httpx.Client(base_url=base_url, headers=headers, timeout=10) as client,
-    ):
+    with app_client(gateway, token=TOKEN, timeout=10) as client:
         yield client
     gateway.close()
 

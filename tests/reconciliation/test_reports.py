@@ -13,10 +13,9 @@ import yaml
 from prometheus_client import REGISTRY
 from typer.testing import CliRunner
 
-from gateway.api import create_app
 from gateway.bootstrap import build
 from gateway.cli import app
-from tests.http_server import serve_in_thread
+from tests.http_server import app_client
 from tests.reconciliation.bank import DAY, A, Ledger, a_day_of_postings, reconciliation_settings
 from tests.reconciliation.gl_file import write_balances_file
 
@@ -94,7 +93,7 @@ def test_reconciliations_list_and_show_a_day(ledger: Ledger, config_file: Path) 
 @pytest.fixture
 def api(ledger: Ledger) -> Iterator[httpx.Client]:
     gateway = build(ledger.config)
-    with serve_in_thread(create_app(gateway)) as base_url, httpx.Client(base_url=base_url) as c:
+    with app_client(gateway) as c:
         yield c
     gateway.close()
 
