@@ -42,7 +42,7 @@ def acknowledged(destination: str = "gl") -> float:
     return total
 
 
-def all_delivered(store: SqlEventStore, total: int) -> Callable[[], bool]:
+def acknowledged_all(store: SqlEventStore, total: int) -> Callable[[], bool]:
     """Done when the database holds `total` delivered rows. It is asked only once the
     engine's counter says so: a count every 50 ms cost the engine 6.5 us a delivery."""
     start, missing = acknowledged(), total - delivered(store)
@@ -133,7 +133,7 @@ def engine_for(store: SqlEventStore, url: str, sim: LegacySim, in_flight: int): 
 def drain(store: SqlEventStore, url: str, sim: LegacySim, total: int, in_flight: int) -> Timed:
     engine = engine_for(store, url, sim, in_flight)
     with Timed() as timed:
-        done = engine.run_until(all_delivered(store, total), timeout=600, check_every=0.05)
+        done = engine.run_until(acknowledged_all(store, total), timeout=600, check_every=0.05)
     assert done, "the backlog did not drain"
     return timed
 
@@ -227,7 +227,7 @@ def after_outage(
     engine = engine_for(store, url, sim, in_flight)
     total = store.head_position()
     during_outage = 0.0
-    finished = all_delivered(store, total)
+    finished = acknowledged_all(store, total)
     start = acknowledged()
 
     def done() -> bool:

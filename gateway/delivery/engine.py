@@ -23,7 +23,7 @@ from gateway.delivery.dbthread import DatabaseThread
 from gateway.delivery.destination import Destination, DisabledDestination
 from gateway.delivery.dispatch import dispatch
 from gateway.delivery.sweep import publish_backlog, sweep
-from gateway.delivery.vacuum import QueueVacuum
+from gateway.delivery.upkeep import DeliveriesUpkeep
 from gateway.delivery.wakeup import Wakeup, on_local_writes, wait_any
 from gateway.delivery.worker import DestinationWorker
 from gateway.store.sql import SqlEventStore
@@ -53,7 +53,7 @@ class DeliveryEngine:
         self.poll_seconds = poll_seconds
         self.sweep_seconds = sweep_seconds
         self._database = DatabaseThread(DB_THREAD)
-        self.vacuum = QueueVacuum(store)
+        self.upkeep = DeliveriesUpkeep(store)
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None
@@ -82,8 +82,8 @@ class DeliveryEngine:
         appended = Wakeup()
         forget = on_local_writes(self.store.engine, appended, skip_thread=DB_THREAD)
         for w in workers:
-            w.on_settled = self.vacuum.note
-        self.vacuum.start()
+            w.on_settled = self.upkeep.note
+        self.upkeep.start()
         tasks = [asyncio.create_task(w.run(stopping)) for w in workers]
         tasks.append(asyncio.create_task(self._dispatch_forever(stopping, appended, wakeups)))
         tasks.append(asyncio.create_task(self._sweep_forever(stopping)))
@@ -94,7 +94,7 @@ class DeliveryEngine:
         for outcome in await asyncio.gather(*tasks, return_exceptions=True):
             if isinstance(outcome, BaseException):
                 log.error("delivery task failed", exc_info=outcome)
-        await asyncio.to_thread(self.vacuum.stop)
+        await asyncio.to_thread(self.upkeep.stop)
 
     async def _dispatch_forever(
         self, stopping: asyncio.Event, appended: Wakeup, workers: Sequence[Wakeup]
@@ -107,7 +107,7 @@ class DeliveryEngine:
                 if created:
                     for wakeup in workers:
                         wakeup.set()
-                    self.vacuum.note_created(created)  # statistics refreshed off this path
+                    self.upkeep.note_created(created)  # statistics refreshed off this path
             except Exception:
                 log.exception("dispatcher failed; trying again")
             if not created:

@@ -86,7 +86,7 @@ class DestinationWorker:
         self.circuit_changes: list[tuple[str, float, str]] = []
         self.wakeup: Wakeup | None = None
         self.noted = asyncio.Event()
-        self.on_settled: Callable[[int], None] = _nothing  # rows settled, for the vacuum
+        self.on_settled: Callable[[int], None] = _nothing  # rows settled, for the table's upkeep
         name = destination.name  # the metrics' children, looked up once: each delivery counts
         self.attempts_by_verdict = {v: DELIVERY_ATTEMPTS.labels(name, v.value) for v in Verdict}
         self.latency = DELIVERY_LATENCY.labels(name)

@@ -24,7 +24,7 @@ def test_the_settled_rows_of_a_drained_backlog_are_vacuumed_away(sim: LegacySim)
     try:
         append_deposits(store, accounts=50, per_account=20)
         engine = gl_engine(store, gl_config(url, max_in_flight=16), sim.base_url)
-        engine.vacuum.every, engine.vacuum.check_seconds = 300, 0.05
+        engine.upkeep.every, engine.upkeep.check_seconds = 300, 0.05
 
         assert engine.run_until(lambda: all_delivered(store, 1000), timeout=60)
 

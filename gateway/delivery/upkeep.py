@@ -28,8 +28,9 @@ ANALYSE_AFTER = 5_000
 CHECK_SECONDS = 1.0
 
 
-class QueueVacuum:
-    """Counts settled deliveries (`note`) and vacuums once enough were; PostgreSQL only."""
+class DeliveriesUpkeep:
+    """Vacuums the table after enough settled rows (`note`), analyses it after enough new ones
+    (`note_created`); PostgreSQL only."""
 
     def __init__(
         self,
@@ -66,7 +67,7 @@ class QueueVacuum:
         if not self.store.is_postgres or self._thread is not None:
             return
         self._stopping = False
-        self._thread = threading.Thread(target=self._run, name="deliveries-vacuum", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="deliveries-upkeep", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
