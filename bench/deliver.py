@@ -18,7 +18,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import httpx
-from prometheus_client import REGISTRY
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -27,6 +26,7 @@ from gateway.api.heap import full_collections_on_a_timer
 from gateway.delivery.build import build_delivery
 from gateway.delivery.dispatch import idempotency_key
 from gateway.delivery.engine import event_loop
+from gateway.delivery.metrics import DELIVERY_ATTEMPTS
 from gateway.sla.report import percentile
 from gateway.store.sql import SqlEventStore, open_store
 from tests.delivery.ledger import append_deposits, deposit_events, gl_config
@@ -34,11 +34,21 @@ from tests.delivery.legacy_sim import TOKEN, LegacySim, legacy_sim
 
 
 def acknowledged(destination: str = "gl") -> float:
-    """Successful answers this process has seen (the engine's own counter, no query)."""
+    """Successful answers this process has seen (the engine's own counter, no query).
+
+    Read from that counter alone: the registry's `get_sample_value` collects every metric,
+    the process collector's /proc reads among them, 8 ms a call on the engine's database
+    thread (17% of its time at one check every 50 ms, measured)."""
     total = 0.0
-    for verdict in ("delivered", "duplicate"):
-        labels = {"destination": destination, "verdict": verdict}
-        total += REGISTRY.get_sample_value("gateway_delivery_attempts_total", labels) or 0.0
+    for metric in DELIVERY_ATTEMPTS.collect():
+        for sample in metric.samples:
+            labels = sample.labels
+            if (
+                sample.name.endswith("_total")
+                and labels.get("destination") == destination
+                and (labels.get("verdict") in ("delivered", "duplicate"))
+            ):
+                total += sample.value
     return total
 
 
