@@ -26,7 +26,7 @@ RAW_CLAIMS_TABLES = (
     last_position INTEGER, PRIMARY KEY (import_id, last_record)) WITHOUT ROWID""",
 )
 # The same pragmas the store sets on its own connections.
-PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "cache_size=-65536", "temp_store=MEMORY")
+PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "cache_size=-32768", "temp_store=MEMORY")
 
 
 def raw_events_table(path: Path, *, claims: bool = False) -> sqlite3.Connection:

@@ -108,7 +108,7 @@ def build(config: GatewayConfig, *, migrate: bool = True) -> Gateway:
     url = config.database.url
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    store = open_store(url, migrate=migrate)
+    store = open_store(url, migrate=migrate, sqlite_cache_mib=config.database.sqlite_cache_mib)
     bus = CommandBus(
         store,
         snapshot_every=config.store.snapshot_every,

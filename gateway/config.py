@@ -37,6 +37,7 @@ class Section(BaseModel):
 
 class DatabaseConfig(Section):
     url: str = "sqlite:///var/gateway.db"
+    sqlite_cache_mib: int = Field(default=32, ge=1, le=4096)  # each connection's page cache
 
     @field_validator("url")
     @classmethod

@@ -31,9 +31,15 @@ from gateway.store.writes import (
 T = TypeVar("T")
 
 
-def open_store(url: str, *, migrate: bool = True, clock: Clock = utc_now) -> SqlEventStore:
+SQLITE_CACHE_MIB = 32
+
+
+def open_store(
+    url: str, *, migrate: bool = True, clock: Clock = utc_now,
+    sqlite_cache_mib: int = SQLITE_CACHE_MIB,
+) -> SqlEventStore:  # fmt: skip
     """Connect to `url` (sqlite:///… or postgresql+psycopg://…) and migrate the schema."""
-    engine = make_engine(url)
+    engine = make_engine(url, sqlite_cache_mib=sqlite_cache_mib)
     if migrate:
         migrations.upgrade(engine)
     return SqlEventStore(engine, clock=clock)
@@ -53,13 +59,16 @@ def keep_private(database: Path) -> None:
             database.chmod(0o600)
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, sqlite_cache_mib: int = SQLITE_CACHE_MIB) -> Engine:
     if url.startswith("sqlite"):
-        return _sqlite_engine(url)
+        return _sqlite_engine(url, cache_mib=sqlite_cache_mib)
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
-def _sqlite_engine(url: str) -> Engine:
+def _sqlite_engine(url: str, *, cache_mib: int) -> Engine:
+    """SQLite with WAL; `cache_mib` is each connection's page cache, which fills as it reads
+    (an import's pass 1 reads every account's history: a 64 MiB cache took the import's
+    peak RSS from 191 to 222 MB at 1,000,000 records, for no speed measured)."""
     engine = create_engine(url, connect_args={"timeout": 30})
     if engine.url.database and engine.url.database != ":memory:":
         keep_private(Path(engine.url.database))
@@ -73,7 +82,7 @@ def _sqlite_engine(url: str) -> Engine:
             "journal_mode=WAL",
             "synchronous=NORMAL",
             "busy_timeout=30000",
-            "cache_size=-65536",
+            f"cache_size=-{cache_mib * 1024}",
             "temp_store=MEMORY",
         ):
             cursor.execute(f"PRAGMA {pragma}")
