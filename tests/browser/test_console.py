@@ -32,6 +32,7 @@ from tests.delivery.ledger import POSTING_TYPES
 from tests.http_server import serve_in_thread
 from tests.imports.conftest import cbs_sources
 from tests.local_gl import LocalGl, local_gl
+from tests.waiting import wait_for
 
 TOKEN = "night-shift-token"
 ACCOUNT, LATE_ACCOUNT = "100200300400", "100200300499"
@@ -136,7 +137,9 @@ def test_a_dead_letter_found_by_its_txn_ref_is_redriven_and_delivered(
     expect(page.locator(".notice")).to_contain_text("1 dead letter redriven")
     expect(page.locator("main")).to_contain_text("no dead letter", timeout=15_000)  # live
     screenshots.take(page, "redriven")
-    assert bank.delivered(REFUSED) and bank.delivered(HELD)
+    # The page's "no dead letter" comes with the redrive; the posting held behind it is sent
+    # after it, a moment later.
+    wait_for(lambda: bank.delivered(REFUSED) and bank.delivered(HELD), 15, "both postings at GL")
     assert bank.gl.posted_refs().index(REFUSED) < len(bank.gl.posted_refs()) - 1
     page.goto(f"{bank.base_url}/admin/audit")
     entry = page.locator("tbody tr").first
