@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from gateway.store.sql import SQLITE_CACHE_MIB
+
 RAW_TABLE = """
 CREATE TABLE events (
     position INTEGER PRIMARY KEY, stream_id VARCHAR(200) NOT NULL,
@@ -26,7 +28,8 @@ RAW_CLAIMS_TABLES = (
     last_position INTEGER, PRIMARY KEY (import_id, last_record)) WITHOUT ROWID""",
 )
 # The same pragmas the store sets on its own connections.
-PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "cache_size=-32768", "temp_store=MEMORY")
+PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", f"cache_size=-{SQLITE_CACHE_MIB * 1024}",
+           "temp_store=MEMORY")  # fmt: skip
 
 
 def raw_events_table(path: Path, *, claims: bool = False) -> sqlite3.Connection:

@@ -27,6 +27,7 @@ from gateway.errors import ConfigError
 from gateway.exports.settings import ExportConfig
 from gateway.jobs.settings import JobsConfig
 from gateway.platform.settings import BrokerConfig, PlatformEventsConfig
+from gateway.store.sql import SQLITE_CACHE_MIB
 
 DATABASE_URL_ENV = "GATEWAY_DATABASE_URL"
 
@@ -37,7 +38,7 @@ class Section(BaseModel):
 
 class DatabaseConfig(Section):
     url: str = "sqlite:///var/gateway.db"
-    sqlite_cache_mib: int = Field(default=32, ge=1, le=4096)  # each connection's page cache
+    sqlite_cache_mib: int = Field(default=SQLITE_CACHE_MIB, ge=1, le=4096)  # per connection
 
     @field_validator("url")
     @classmethod

@@ -11,8 +11,8 @@ from gateway.config import parse_config
 from gateway.errors import ConfigError
 
 
-def cache_kib(gateway_url: str, mib: int | None) -> int:
-    database: dict[str, object] = {"url": gateway_url}
+def cache_kib(url: str, mib: int | None) -> int:
+    database: dict[str, object] = {"url": url}
     if mib is not None:
         database["sqlite_cache_mib"] = mib
     gateway = build(parse_config({"database": database}))
@@ -23,7 +23,7 @@ def cache_kib(gateway_url: str, mib: int | None) -> int:
         gateway.close()
 
 
-def test_every_connection_takes_the_configured_page_cache(tmp_path: Path) -> None:
+def test_a_connection_takes_the_configured_page_cache(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/gateway.db"
     assert cache_kib(url, None) == 32 * 1024  # the default
     assert cache_kib(url, 8) == 8 * 1024
