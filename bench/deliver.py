@@ -1,7 +1,8 @@
 """Delivery speed: 100,000 postings over 1,000 accounts to a local sink, in order per account.
 
 In the same run it measures the ceiling, a plain sequential `httpx.Client` POST loop of the
-same bodies to the same sink, before and after the engine (their mean is the ceiling), then
+same bodies to the same sink, before and after the engine (their mean is the ceiling); two
+floors, bare aiohttp and aiohttp with the guarantees' writes (`delivery_floor.py`); then
 the latency at half the measured rate, and the drain of a backlog left by an outage of the
 sink.
 
@@ -203,8 +204,8 @@ def main() -> None:
               f"{bare:8,.0f} requests/s  ({bare / top:.2f}x the ceiling; "
               f"CPU {timed.micros(args.ceiling_requests):.0f} us a request)")  # fmt: skip
         timed = floor_with_writes(store, sim, args.ceiling_requests, args.in_flight, Path(folder))
-        print(f"floor: the same, with each start committed before its send and its outcome "
-              f"after {timed.rate(args.ceiling_requests):8,.0f} requests/s  "
+        print(f"floor: the same, each start and outcome written "
+              f"{timed.rate(args.ceiling_requests):8,.0f} requests/s  "
               f"({timed.rate(args.ceiling_requests) / top:.2f}x the ceiling; "
               f"CPU {timed.micros(args.ceiling_requests):.0f} us a request)")  # fmt: skip
         timed = drain(store, url, sim, total, args.in_flight)
