@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
 from gateway.errors import StoreError
+from gateway.store.copying import copy_rows
 from gateway.store.port import CommandRecord
 from gateway.store.sql import SqlEventStore
 from gateway.store.writes import StoreTransaction
@@ -28,6 +29,7 @@ RUN = 50_000
 RUN_BLOCK = 1_000
 """Keys a run's file is read back in at a time: the merge holds one block of every run."""
 CLAIM_BATCH = 20_000
+CLAIM_COLUMNS = "command_id, import_id, record_number, stream_id, type"
 
 
 class RecordSet:
@@ -179,12 +181,11 @@ class RecordClaims:
         return rows
 
     def insert(self, tx: StoreTransaction, rows: list[tuple[str, int, int, str, str]]) -> None:
-        if rows:
+        if rows and self.store.is_postgres:
+            copy_rows(tx.connection, "record_claims", CLAIM_COLUMNS, rows)
+        elif rows:
             tx.connection.exec_driver_sql(
-                self.store.sql(
-                    "INSERT INTO record_claims (command_id, import_id, record_number, stream_id, "
-                    "type) VALUES (?,?,?,?,?)"
-                ),
+                self.store.sql(f"INSERT INTO record_claims ({CLAIM_COLUMNS}) VALUES (?,?,?,?,?)"),
                 rows,
             )
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import orjson
 from sqlalchemy.engine import Connection
 
+from gateway.store.copying import copy_rows
 from gateway.store.envelopes import envelope_head
 from gateway.store.port import CommandRecord, Snapshot, StreamAppend
 
@@ -133,7 +134,9 @@ class StoreTransaction:
         return spans
 
     def _insert_events(self, rows: list[tuple[Any, ...]], position: int) -> None:
-        if rows:
+        if rows and self.store.is_postgres:
+            copy_rows(self.connection, "events", INSERTED_COLUMNS, rows)
+        elif rows:
             self.connection.exec_driver_sql(
                 self.store.sql(
                     f"INSERT INTO events ({INSERTED_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)"
