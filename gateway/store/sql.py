@@ -34,6 +34,23 @@ T = TypeVar("T")
 SQLITE_CACHE_MIB = 32  # the default of `database.sqlite_cache_mib`
 
 
+HISTORIES_POSTGRES = (
+    "SELECT v.stream_id, e.position, e.stream_version, e.type, e.schema_version, e.data "
+    "FROM unnest(?::varchar[], ?::int[]) AS v(stream_id, after) "
+    "CROSS JOIN LATERAL (SELECT position, stream_version, type, schema_version, data "
+    "FROM events WHERE stream_id = v.stream_id AND stream_version > v.after OFFSET 0) AS e "
+    "ORDER BY v.stream_id, e.stream_version"
+)
+"""`read_histories` on PostgreSQL: one index range scan a stream, whatever the statistics say.
+
+The OR of 200 `(stream_id = ? AND stream_version > ?)` terms that SQLite reads by its index
+was planned by PostgreSQL as a sequential scan of the whole table whenever the table's
+statistics were missing or behind (a table just filled, autovacuum not yet round): 2.3 s for
+200 streams of a million events, against 6 ms this way (30 ms for the OR with fresh
+statistics). `OFFSET 0` keeps the planner from folding the lateral query into a hash join
+over a sequential scan."""
+
+
 def open_store(
     url: str, *, migrate: bool = True, clock: Clock = utc_now,
     sqlite_cache_mib: int = SQLITE_CACHE_MIB,
@@ -62,7 +79,19 @@ def keep_private(database: Path) -> None:
 def make_engine(url: str, *, sqlite_cache_mib: int = SQLITE_CACHE_MIB) -> Engine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url, cache_mib=sqlite_cache_mib)
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+    @event.listens_for(engine, "connect")
+    def no_jit(dbapi_connection: Any, _record: Any) -> None:
+        """No JIT on the gateway's sessions: its compilation (up to 140 ms, measured) is
+        decided by estimated cost, and a table whose statistics lag an import gets costs
+        that call for it on a 6 ms read. Set here, not in the URL's `options`, which stay
+        the operator's."""
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET jit = off")
+        dbapi_connection.commit()
+
+    return engine
 
 
 def _sqlite_engine(url: str, *, cache_mib: int) -> Engine:
@@ -205,12 +234,16 @@ class SqlEventStore:
         """
         found: dict[str, list[HistoryRow]] = {}
         for chunk in _chunks(sorted(after.items()), 200):
-            terms = " OR ".join(["(stream_id = ? AND stream_version > ?)"] * len(chunk))
-            rows = self.fetch(
-                "SELECT stream_id, position, stream_version, type, schema_version, data "
-                f"FROM events WHERE {terms} ORDER BY stream_id, stream_version",
-                tuple(value for pair in chunk for value in pair),
-            )
+            if self.is_postgres:
+                params: tuple[Any, ...] = ([pair[0] for pair in chunk], [pair[1] for pair in chunk])
+                rows = self.fetch(HISTORIES_POSTGRES, params)
+            else:
+                terms = " OR ".join(["(stream_id = ? AND stream_version > ?)"] * len(chunk))
+                rows = self.fetch(
+                    "SELECT stream_id, position, stream_version, type, schema_version, data "
+                    f"FROM events WHERE {terms} ORDER BY stream_id, stream_version",
+                    tuple(value for pair in chunk for value in pair),
+                )
             for row in rows:
                 found.setdefault(row[0], []).append(row[1:])
         return found
