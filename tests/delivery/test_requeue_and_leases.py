@@ -249,15 +249,17 @@ def test_one_failed_renewal_does_not_end_renewals(
         return real(*args, **kwargs)
 
     monkeypatch.setattr(claims, "renew", flaky)
-    gl.delay = 0.9
-    append_deposits(store, accounts=1, per_account=4)
-    config = gl_config(database_url, run_length=4, lease_seconds=3, timeout_seconds=1.0)
+    # Sending takes 4.8 s, past the second renewal (every 5/3 s); the timeout stays well
+    # above GL's delay, so a loaded machine times nothing out into a second attempt.
+    gl.delay = 0.6
+    append_deposits(store, accounts=1, per_account=8)
+    config = gl_config(database_url, run_length=8, lease_seconds=5, timeout_seconds=1.5)
     engine = gl_engine(store, config, gl.url)
 
-    assert engine.run_until(lambda: all_delivered(store, 4), timeout=20)
+    assert engine.run_until(lambda: all_delivered(store, 8), timeout=30)
 
     assert len(calls) >= 2  # renewals went on after the failure
-    assert len(gl.seen) == 4
+    assert len(gl.seen) == 8
 
 
 def test_time_with_the_circuit_open_does_not_count_towards_stop_after_seconds(
