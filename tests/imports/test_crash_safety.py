@@ -1,7 +1,8 @@
 """A postings import killed (SIGKILL) at random moments, again and again, then left to finish.
 
 The first dies in pass 1, before any claim; each later restart takes over the dead claim once
-its lease runs out and resumes at the checkpoint.
+its lease runs out and resumes at the checkpoint. On both backends (PostgreSQL writes the
+claims and events by COPY, not the statements SQLite runs).
 """
 
 from __future__ import annotations
@@ -84,9 +85,11 @@ def kill_at(
 ) -> ImportRecord:
     """Start an import, SIGKILL it once it reaches the point, and wait out its lease."""
     process = start_import(config, path)
-    wait_for(ledger, reached)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
+    try:
+        wait_for(ledger, reached)
+    finally:  # also when it made no progress: no import left running after the test
+        process.send_signal(signal.SIGKILL)
+        process.wait()
     time.sleep(LEASE_SECONDS + 0.1)
     record = current(ledger)
     assert record is not None
@@ -105,12 +108,10 @@ def kill_early(config: Path, path: Path, ledger: ImportLedger) -> None:
 
 @pytest.mark.slow
 def test_an_import_killed_at_random_points_ends_with_one_event_per_valid_posting(
-    tmp_path: Path,
+    tmp_path: Path, database_url: str
 ) -> None:
     overrides = {"lease_seconds": LEASE_SECONDS, "chunk_size": 500, "reject_limit": "1%"}
-    bank = make_bank(
-        tmp_path, f"sqlite:///{tmp_path / 'gateway.db'}", **{"cbs-postings": overrides}
-    )
+    bank = make_bank(tmp_path, database_url, **{"cbs-postings": overrides})
     lines = [AccountLine(account(n)) for n in range(ACCOUNTS)]
     bank.deliver("cbs-accounts", accounts_name("20240229"), accounts_file(lines))
     incoming = tmp_path / "incoming" / postings_name()
