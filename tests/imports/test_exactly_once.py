@@ -5,9 +5,12 @@ a posting refused never blocks its corrected re-send, and a file that fails adds
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -171,6 +174,72 @@ def test_bytes_appended_after_the_claim_refuse_the_file_with_that_reason(
     assert result.record.status == "failed"
     assert result.record.reason is not None
     assert "the file changed after its claim: 240 bytes were claimed" in result.record.reason
+    assert len(bank.events()) == before
+
+
+def still_written_after_the_claim(
+    bank: Bank, monkeypatch: pytest.MonkeyPatch, write: Callable[[Path], None]
+) -> None:
+    """The legacy writer goes on writing a landed file just after the gateway claimed it."""
+    ledger = bank.gateway.imports.ledger
+    real = ledger.claim
+
+    def claim_then_write(**kwargs: Any) -> Any:
+        claimed = real(**kwargs)
+        write(bank.gateway.batch_sources["cbs-postings"].config.landing / kwargs["file_name"])
+        return claimed
+
+    monkeypatch.setattr(ledger, "claim", claim_then_write)
+
+
+def test_a_landed_file_grown_after_its_claim_is_refused_with_nothing_applied(
+    bank_with_accounts: Bank, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bank = bank_with_accounts
+    sent = postings_file(FIRST)  # whole and valid as read
+    more = postings_file([Posting("TXN0000000000003", ACCOUNT, "DEP", Decimal("1.00"))])
+
+    def append(path: Path) -> None:
+        with path.open("ab") as growing:
+            growing.write(more)
+
+    still_written_after_the_claim(bank, monkeypatch, append)
+    before = len(bank.events())
+
+    result = bank.deliver("cbs-postings", postings_name(), sent)
+
+    assert result.record.status == "failed"
+    assert result.record.reason == (
+        f"the file changed after its claim: {len(sent)} bytes were read and claimed, it now "
+        f"has {len(sent) + len(more)}; nothing of it was applied"
+    )
+    assert len(bank.events()) == before
+    assert bank.folder("error", "cbs-postings") != []
+
+
+def test_a_landed_file_rewritten_in_place_after_its_claim_is_refused(
+    bank_with_accounts: Bank, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bank = bank_with_accounts
+    sent = postings_file(FIRST)
+    other = postings_file([FIRST[0], Posting(FIRST[1].txn_ref, OTHER_ACCOUNT, "DEP",
+                                             Decimal("99.00"))])  # fmt: skip
+    assert len(other) == len(sent) and other != sent
+
+    def rewrite(path: Path) -> None:
+        path.write_bytes(other)  # same size, new content and modification time
+        later = path.stat().st_mtime_ns + 1_000_000_000
+        os.utime(path, ns=(later, later))
+
+    still_written_after_the_claim(bank, monkeypatch, rewrite)
+    before = len(bank.events())
+
+    result = bank.deliver("cbs-postings", postings_name(), sent)
+
+    assert result.record.status == "failed"
+    assert result.record.reason == (
+        "the file changed after its claim (rewritten in place); nothing was applied"
+    )
     assert len(bank.events()) == before
 
 
