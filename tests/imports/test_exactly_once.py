@@ -258,6 +258,22 @@ def test_a_line_mode_file_without_line_ends_fails_with_the_line_number(
     assert bank.folder("error", "cbs-postings-text") != []
 
 
+def test_a_framing_error_further_down_names_the_record_where_the_line_ends_stop(
+    bank_with_accounts: Bank,
+) -> None:
+    bank = bank_with_accounts
+    lines = postings_file(FIRST * 5000, mode=TEXT).split(b"\r\n")
+    data = b"\r\n".join(lines[:3]) + b"\r\n" + b"".join(lines[3:])  # header, two details
+
+    result = bank.deliver("cbs-postings-text", postings_name(), data)
+
+    assert result.record.status == "failed"
+    assert result.record.reason == (
+        "record 4: no line end within 1048576 bytes; is the framing right?"
+    )
+    assert not [e for e in bank.events() if e.type == "FundsDeposited"]
+
+
 def test_the_same_txn_ref_on_another_account_in_a_later_file_is_refused(
     bank_with_accounts: Bank,
 ) -> None:
@@ -301,14 +317,21 @@ def test_a_txn_ref_repeated_within_one_file_is_applied_once_and_never_on_two_acc
 
 def test_imports_show_keeps_its_counts(bank_with_accounts: Bank) -> None:
     bank = bank_with_accounts
-    result = bank.deliver("cbs-postings", postings_name(), postings_file(FIRST))
+    bank.deliver("cbs-postings", postings_name(seq=1), postings_file(FIRST))
+    second = [
+        *FIRST,  # both applied by the first file: already recorded
+        Posting("TXN0000000000003", ACCOUNT, "DEP", Decimal("3.00")),
+        Posting("TXN0000000000004", NEWCOMER, "DEP", Decimal("4.00")),  # no such account
+    ]
+    result = bank.deliver("cbs-postings", postings_name(seq=2), postings_file(second))
 
     shown = runner.invoke(
         app, ["imports", "show", str(result.record.id), "--config", str(bank.config_path)]
     )
 
     counts = json.loads(shown.stdout)
-    assert (counts["records"], counts["accepted"], counts["events"]) == (2, 2, 2)
+    names = ("records", "accepted", "rejected", "already_recorded", "events")
+    assert [counts[name] for name in names] == [4, 1, 1, 2, 1]
 
 
 def test_a_symbolic_link_in_the_landing_folder_is_never_read(
