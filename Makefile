@@ -34,6 +34,7 @@ browser:
 lint: $(STAMP)
 	$(BIN)/ruff format --check gateway adapters schedules tests bench
 	$(BIN)/ruff check gateway adapters schedules tests bench
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

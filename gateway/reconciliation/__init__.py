@@ -1,0 +1,1 @@
+"""Reconciliation: a legacy system's balances file compared with what it was sent."""
