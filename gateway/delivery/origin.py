@@ -142,6 +142,11 @@ class LegacyOrigin:
             raise LegacyCertificateRejected(
                 f"the certificate of {exc.host} failed verification: {exc.certificate_error}"
             ) from exc
+        except aiohttp.ConnectionTimeoutError as exc:  # nothing was sent
+            raise LegacyUnavailable(
+                f"cannot connect to {url.split('/')[2]} within "
+                f"{self.settings.connect_timeout_seconds:g} s"
+            ) from exc
         except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
             raise LegacyTimeout(f"no answer within {self.settings.timeout_seconds:g} s") from exc
         except aiohttp.ClientConnectorError as exc:

@@ -4,7 +4,10 @@ injection, proxies, and TLS against a private CA, mutual TLS included."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
 import ssl
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -159,6 +162,41 @@ def test_nobody_listening_is_unavailable() -> None:
         raise AssertionError("sent")
 
     assert "cannot connect" in str(asyncio.run(send()))
+
+
+def test_a_connect_that_hangs_gives_up_after_connect_timeout_seconds() -> None:
+    """A listener whose accept queue is full drops further SYNs, as a firewall that drops
+    packets would: the connect hangs, and gives up at its own timeout, not the request's."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    queued = [socket.socket() for _ in range(4)]
+    for waiting in queued:
+        waiting.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            waiting.connect(("127.0.0.1", port))
+
+    async def send() -> tuple[Exception, float]:
+        origin = LegacyOrigin(settings(f"http://127.0.0.1:{port}", timeout_seconds=10.0,
+                                       connect_timeout_seconds=0.3))  # fmt: skip
+        begun = time.monotonic()
+        try:
+            await origin.send(POSTING, HEADERS)
+        except LegacyUnavailable as exc:
+            return exc, time.monotonic() - begun
+        finally:
+            await origin.close()
+        raise AssertionError("sent")
+
+    try:
+        error, took = asyncio.run(send())
+    finally:
+        for s in (*queued, listener):
+            s.close()
+    assert not isinstance(error, LegacyTimeout)  # never sent: nothing may have reached GL
+    assert str(error) == f"cannot connect to 127.0.0.1:{port} within 0.3 s"
+    assert took < 5.0
 
 
 @pytest.mark.parametrize("value", ["a\r\nX-Evil: 1", "a\nb", "nul\x00"])
