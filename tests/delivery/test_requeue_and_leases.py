@@ -278,6 +278,9 @@ def test_time_with_the_circuit_open_does_not_count_towards_stop_after_seconds(
 
     assert engine.run_until(lambda: all_delivered(store, 3), timeout=30)
     assert "dead" not in statuses(store)
+    starts = sorted(seen.started for seen in gl.seen if seen.started < down_until)
+    pauses = [b - a for a, b in itertools.pairwise(starts)]
+    assert max(pauses) >= 1.5  # GL saw the circuit open: no request for open_seconds
 
 
 def account_openings(store: SqlEventStore, count: int) -> None:
