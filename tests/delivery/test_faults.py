@@ -68,6 +68,24 @@ def test_a_200_that_is_not_gls_duplicate_answer_is_not_delivered(
     assert engine.run_until(lambda: all_delivered(store, 4), timeout=20)
 
 
+def test_an_answer_over_one_mebibyte_is_stored_cut_and_marked(
+    store: SqlEventStore, database_url: str, gl: GlStub
+) -> None:
+    huge = b"<html>" + b"x" * (2 << 20) + b"</html>"  # a proxy's error page, 2 MiB
+    gl.answer = lambda posting, key: Reply(502 if len(gl.seen) <= 1 else 201, huge)
+    append_deposits(store, accounts=1, per_account=1)
+    engine = gl_engine(store, gl_config(database_url), gl.url)
+
+    assert engine.run_until(lambda: all_delivered(store, 1), timeout=20)
+
+    rows = store.fetch("SELECT status_code, answer FROM delivery_attempts ORDER BY attempt")
+    first_status, first_answer = rows[0]
+    assert first_status == 502
+    assert first_answer.startswith("<html>xxx")
+    assert first_answer.endswith(" [answer cut at 1 MiB]")
+    assert len(first_answer) < 1000  # the attempt keeps a snippet, never the 2 MiB
+
+
 @pytest.mark.parametrize("status", [401, 403])
 def test_refused_credentials_pause_gl_and_dead_letter_nothing(
     store: SqlEventStore, database_url: str, gl: GlStub, status: int
