@@ -143,6 +143,33 @@ def test_a_certificate_that_fails_verification_pauses_gl_with_the_reason_in_sla(
         )
 
 
+def test_gl_behind_mutual_tls_gets_every_posting_only_with_our_client_certificate(
+    store: SqlEventStore, database_url: str, bank_ca: tuple[trustme.CA, Path], tmp_path: Path
+) -> None:
+    ca, ca_file = bank_ca
+    server = https_server(ca)
+    server.verify_mode = ssl.CERT_REQUIRED  # GL asks every caller for a certificate of its CA
+    ca.configure_trust(server)
+    ours = ca.issue_cert("gateway.bank.example")
+    cert_file, key_file = tmp_path / "gateway.pem", tmp_path / "gateway.key"
+    cert_file.write_bytes(b"".join(blob.bytes() for blob in ours.cert_chain_pems))
+    ours.private_key_pem.write_to_path(str(key_file))
+    append_deposits(store, accounts=2, per_account=2)
+    with serve_gl(GlStub(), tls=server) as gl:
+        anonymous = gl_config(database_url, tls={"ca_file": str(ca_file)})
+        gl_engine(store, anonymous, gl.url).run_until(lambda: False, timeout=1.5)
+        assert gl.seen == [] and statuses(store) == {"pending": 4}
+
+        tls = {"ca_file": str(ca_file), "client_cert_file": str(cert_file),
+               "client_key_file": str(key_file)}  # fmt: skip
+        engine = gl_engine(store, gl_config(database_url, tls=tls), gl.url)
+        assert engine.run_until(lambda: all_delivered(store, 4), timeout=20)
+
+    assert sorted(gl.refs(status=201)) == sorted(
+        f"TX{a:05d}-{n:05d}" for a in range(2) for n in range(2)
+    )
+
+
 def test_start_latest_records_its_position_and_delivers_what_comes_after(
     store: SqlEventStore, database_url: str, gl: GlStub
 ) -> None:
