@@ -3,6 +3,7 @@ what GL's answers mean, our own faults (credentials, certificates, URLs), and st
 
 from __future__ import annotations
 
+import logging
 import ssl
 from collections.abc import Iterator
 from pathlib import Path
@@ -168,6 +169,18 @@ def test_gl_behind_mutual_tls_gets_every_posting_only_with_our_client_certificat
     assert sorted(gl.refs(status=201)) == sorted(
         f"TX{a:05d}-{n:05d}" for a in range(2) for n in range(2)
     )
+
+
+def test_verify_false_is_announced_loudly_at_start(
+    store: SqlEventStore, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="gateway.delivery.destination"):
+        gl_engine(store, gl_config(database_url, tls={"verify": False}), "https://127.0.0.1:9")
+        gl_engine(store, gl_config(database_url), "https://127.0.0.1:9")
+
+    (warning,) = [r for r in caplog.records if "TLS VERIFICATION IS OFF" in r.getMessage()]
+    assert warning.levelno == logging.WARNING
+    assert "destinations.gl.tls.verify: false" in warning.getMessage()
 
 
 def test_start_latest_records_its_position_and_delivers_what_comes_after(
