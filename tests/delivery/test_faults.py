@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 import trustme
 
+from gateway.delivery import sending
+from gateway.delivery import worker as delivery_worker
 from gateway.delivery.report import delivery_sla_source
 from gateway.errors import ConfigError
 from gateway.sla import report
@@ -181,6 +183,33 @@ def test_verify_false_is_announced_loudly_at_start(
     (warning,) = [r for r in caplog.records if "TLS VERIFICATION IS OFF" in r.getMessage()]
     assert warning.levelno == logging.WARNING
     assert "destinations.gl.tls.verify: false" in warning.getMessage()
+
+
+def test_a_probe_that_raises_leaves_the_circuit_free_to_probe_again(
+    store: SqlEventStore, database_url: str, gl: GlStub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GL is down until the circuit opens; the first probe after it fails inside the worker
+    (not an answer: an exception). The next probe goes out, and everything arrives."""
+    gl.answer = lambda p, k: Reply(503 if len(gl.seen) <= 3 else 201)
+    breaker = {"window": 3, "min_calls": 3, "failure_ratio": 1.0, "open_seconds": 0.5}
+    retry = {"delays_seconds": [0.05], "stop_after_attempts": 50}
+    engine = gl_engine(store, gl_config(database_url, breaker=breaker, retry=retry), gl.url)
+    real = sending.attempt
+    raised: list[bool] = []
+
+    async def probe_raises_once(*args: Any) -> Any:
+        if len(gl.seen) >= 3 and not raised:
+            raised.append(True)
+            raise RuntimeError("the adapter failed while probing")
+        return await real(*args)
+
+    monkeypatch.setattr(delivery_worker, "attempt", probe_raises_once)
+    append_deposits(store, accounts=1, per_account=3)
+
+    assert engine.run_until(lambda: all_delivered(store, 3), timeout=20)
+    assert raised == [True]
+    state = circuit(store)
+    assert state is not None and state[0] == "closed"
 
 
 def test_start_latest_records_its_position_and_delivers_what_comes_after(
