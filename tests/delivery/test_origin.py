@@ -8,7 +8,7 @@ import contextlib
 import socket
 import ssl
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -258,10 +258,52 @@ def mutual_tls_server(pki: dict[str, Path]) -> ssl.SSLContext:
     return context
 
 
-def over_mutual_tls(pki: dict[str, Path], tls: TlsConfig) -> LegacyAnswer | Exception:
+@contextlib.asynccontextmanager
+async def tunnelling_proxy() -> AsyncIterator[tuple[str, list[bytes]]]:
+    """An HTTPS proxy as a bank runs one: `CONNECT host:port`, then bytes both ways, unread
+    (TLS goes end to end). Yields its URL and the request lines it was sent."""
+    asked: list[bytes] = []
+
+    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(ConnectionError):
+            while block := await reader.read(65536):
+                writer.write(block)
+                await writer.drain()
+        writer.close()
+
+    async def tunnel(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        asked.append(head.split(b"\r\n")[0])
+        host, port = head.split()[1].decode().rsplit(":", 1)
+        up_reader, up_writer = await asyncio.open_connection(host, int(port))
+        writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+
+    server = await asyncio.start_server(tunnel, "127.0.0.1", 0)
+    try:
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}", asked
+    finally:
+        server.close()
+
+
+def over_mutual_tls(
+    pki: dict[str, Path], tls: TlsConfig, *, via_proxy: list[bytes] | None = None
+) -> LegacyAnswer | Exception:
+    """One posting to a server that wants our client certificate; through an HTTPS proxy
+    named by `HTTPS_PROXY` when `via_proxy` is given (it gets the proxy's request lines)."""
+
     async def send() -> LegacyAnswer | Exception:
-        async with raw_server(tls=mutual_tls_server(pki)) as server:
-            origin = LegacyOrigin(settings(server.url, ssl=tls_context(tls, key="tls")))
+        async with (
+            raw_server(tls=mutual_tls_server(pki)) as server,
+            tunnelling_proxy() as (proxy_url, asked),
+        ):
+            proxy = None
+            if via_proxy is not None:
+                proxy = proxy_from_environment(server.url, {"HTTPS_PROXY": proxy_url})
+                assert proxy == proxy_url
+            origin = LegacyOrigin(
+                settings(server.url, ssl=tls_context(tls, key="tls"), proxy_url=proxy)
+            )
             try:
                 return await origin.send(POSTING, HEADERS)
             except LegacyUnavailable as exc:
@@ -270,6 +312,8 @@ def over_mutual_tls(pki: dict[str, Path], tls: TlsConfig) -> LegacyAnswer | Exce
                 return exc
             finally:
                 await origin.close()
+                if via_proxy is not None:
+                    via_proxy.extend(asked)
 
     return asyncio.run(send())
 
@@ -279,6 +323,16 @@ def test_mutual_tls_with_the_banks_ca_and_our_client_certificate(pki: dict[str, 
                     client_key_file=str(pki["client_key"]))  # fmt: skip
     answer = over_mutual_tls(pki, tls)
     assert isinstance(answer, LegacyAnswer) and answer.status == 201
+
+
+def test_https_proxy_tunnels_mutual_tls_to_gl(pki: dict[str, Path]) -> None:
+    tls = TlsConfig(ca_file=str(pki["ca"]), client_cert_file=str(pki["client_cert"]),
+                    client_key_file=str(pki["client_key"]))  # fmt: skip
+    asked: list[bytes] = []
+    answer = over_mutual_tls(pki, tls, via_proxy=asked)
+    assert isinstance(answer, LegacyAnswer) and answer.status == 201
+    (line,) = asked
+    assert line.startswith(b"CONNECT 127.0.0.1:") and line.endswith(b" HTTP/1.1")
 
 
 def test_without_our_client_certificate_the_server_refuses(pki: dict[str, Path]) -> None:
