@@ -291,10 +291,8 @@ class ImportEngine:
         lease: timedelta,
     ) -> None:  # fmt: skip
         refused = chunk.refused_by_domain(outcome.rejected)
-        self.claims.release(tx, import_id, [r.command_id for r in outcome.rejected])
-        self.quarantine.add(tx, import_id, [*chunk.rejects, *refused])
-        self.claims.record_chunk(tx, import_id, chunk.last, outcome.first_position,
-                                 outcome.last_position)  # fmt: skip
+        # The fence first: a process whose lease was taken over (it stalled past it) stops
+        # here with LeaseLost, before its rows can meet the ones its successor wrote.
         self.ledger.advance(
             tx, import_id, owner=self.owner, checkpoint=chunk.last, accepted=outcome.accepted,
             rejected=len(chunk.rejects) + len(refused),
@@ -302,6 +300,10 @@ class ImportEngine:
             events=outcome.events,
         )  # fmt: skip
         self.ledger.renew(tx, import_id, owner=self.owner, until=self.clock() + lease)
+        self.claims.release(tx, import_id, [r.command_id for r in outcome.rejected])
+        self.quarantine.add(tx, import_id, [*chunk.rejects, *refused])
+        self.claims.record_chunk(tx, import_id, chunk.last, outcome.first_position,
+                                 outcome.last_position)  # fmt: skip
 
     def _fail(self, import_id: int, reason: str) -> None:
         """Failed with nothing applied: its keys are released, so its content can come again."""

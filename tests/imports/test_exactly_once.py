@@ -5,6 +5,7 @@ a posting refused never blocks its corrected re-send, and a file that fails adds
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,7 @@ from adapters.cbs.ids import posting_command_id
 from gateway.api.commands import command_status
 from gateway.cli import app
 from gateway.errors import LandingRefused, LeaseLost
+from gateway.imports.engine import ImportEngine, ImportResult
 from tests.adapters.cbs.spec_files import (
     TEXT,
     AccountLine,
@@ -356,6 +358,43 @@ def test_a_symbolic_link_in_the_landing_folder_is_never_read(
     shown = [r.reason or "" for r in bank.gateway.imports.ledger.list(source="cbs-postings")]
     assert shown == []
     assert secret.read_text().startswith("root:")  # left where it was, never moved
+
+
+def test_an_import_whose_lease_was_taken_over_stops_and_the_taker_finishes_it_once(
+    tmp_path: Path, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The first process stalls after its first chunk past its lease (a long GC pause, a
+    stopped VM); a second takes the import over from the checkpoint and completes it. When
+    the first wakes, its next chunk is refused by the fence: it stops, adding nothing."""
+    overrides = {"cbs-postings": {"chunk_size": 2, "lease_seconds": 30}}
+    bank = make_bank(tmp_path, database_url, **overrides)
+    try:
+        bank.open_accounts(AccountLine(ACCOUNT), AccountLine(OTHER_ACCOUNT))
+        postings = [Posting(f"TXN{n:013d}", ACCOUNT if n % 2 else OTHER_ACCOUNT, "DEP",
+                            Decimal(n + 1)) for n in range(6)]  # fmt: skip
+        path = bank.drop("cbs-postings", postings_name(), postings_file(postings))
+        source = bank.gateway.batch_sources["cbs-postings"]
+        first = bank.gateway.imports
+        later = ImportEngine(first.bus, owner="second",
+                             clock=lambda: datetime.now(UTC) + timedelta(hours=1))  # fmt: skip
+        taken: list[ImportResult] = []
+
+        def stalled(done: int, total: int) -> None:
+            if not taken:  # after the first chunk: the lease runs out meanwhile
+                taken.append(later.import_file(source, path))
+
+        with caplog.at_level(logging.WARNING, logger="gateway.imports.engine"):
+            first.import_file(source, path, progress=stalled)
+
+        (second,) = taken
+        assert second.record.status == "completed" and second.record.lease_owner is None
+        assert sorted(refs(bank)) == sorted(p.txn_ref for p in postings)  # each once
+        record = first.ledger.get(second.record.id)
+        assert record is not None and record.accepted == 6
+        assert record.checkpoint == 7  # the last detail: records 2 to 7 after the header
+        assert any("lease was taken over" in r.getMessage() for r in caplog.records)
+    finally:
+        bank.gateway.close()
 
 
 def test_a_process_that_lost_its_lease_cannot_move_the_checkpoint(bank: Bank) -> None:
