@@ -144,7 +144,7 @@ class LegacyOrigin:
             ) from exc
         except aiohttp.ConnectionTimeoutError as exc:  # nothing was sent
             raise LegacyUnavailable(
-                f"cannot connect to {url.split('/')[2]} within "
+                f"cannot connect to {urlsplit(url).netloc} within "
                 f"{self.settings.connect_timeout_seconds:g} s"
             ) from exc
         except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
