@@ -1,6 +1,7 @@
 """Wiring of the broker bridge from `config.broker`: RabbitMQ today, off without its URL.
 
-With the variable `broker.url_env` names unset, nothing is built and that is logged once.
+With the variable `broker.url_env` names unset, nothing is built and that is logged once, and
+aio-pika is not even imported.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from collections.abc import Mapping
 
 from gateway.broker.bridge import BrokerBridge
 from gateway.broker.consumer import PlatformConsumer
-from gateway.broker.rabbitmq import RabbitPublisher, RabbitSubscriber
 from gateway.broker.relay import BrokerRelay, RelayPolicy
 from gateway.jobs.leases import JobLeases
 from gateway.platform import PlatformIngest, SourceGrant
@@ -25,6 +25,8 @@ def broker_url(config: BrokerConfig, environ: Mapping[str, str] | None = None) -
 
 
 def build_relay(config: BrokerConfig, ingest: PlatformIngest, url: str) -> BrokerRelay:
+    from gateway.broker.rabbitmq import RabbitPublisher
+
     leases = JobLeases(ingest.store, lease_seconds=config.lease_seconds)
     policy = RelayPolicy(window=config.window, reconnect_initial=config.reconnect_initial_seconds,
                          reconnect_max=config.reconnect_max_seconds)  # fmt: skip
@@ -33,6 +35,8 @@ def build_relay(config: BrokerConfig, ingest: PlatformIngest, url: str) -> Broke
 
 
 def build_consumer(config: BrokerConfig, ingest: PlatformIngest, url: str) -> PlatformConsumer:
+    from gateway.broker.rabbitmq import RabbitSubscriber
+
     subscriber = RabbitSubscriber(
         url, exchange=config.consume_exchange, queue=config.queue,
         dead_letter_exchange=config.dead_letter_exchange,

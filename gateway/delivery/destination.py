@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from gateway.adapters import load_adapter
+from gateway.delivery.connection import OriginSettings
 from gateway.delivery.dispatch import Subscription
 from gateway.delivery.headers import Headers, checked
 from gateway.delivery.legacy import AnswerTable, LegacyTranslator, Verdict
-from gateway.delivery.origin import OriginSettings
 from gateway.delivery.retry import RetryPolicy
 from gateway.delivery.settings import AuthConfig, DestinationConfig, check_http_url
 from gateway.errors import ConfigError, HeaderRefused

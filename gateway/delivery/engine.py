@@ -25,7 +25,6 @@ from gateway.delivery.dispatch import dispatch
 from gateway.delivery.sweep import publish_backlog, sweep
 from gateway.delivery.upkeep import DeliveriesUpkeep
 from gateway.delivery.wakeup import Wakeup, on_local_writes, wait_any
-from gateway.delivery.worker import DestinationWorker
 from gateway.store.sql import SqlEventStore
 
 log = logging.getLogger(__name__)
@@ -65,6 +64,10 @@ class DeliveryEngine:
 
     async def run(self, stopping: asyncio.Event) -> None:
         """Dispatch, deliver and sweep until `stopping` is set; then finish what is in flight."""
+        # The workers' HTTP client (aiohttp, 9 MB resident) loads here, not with the gateway:
+        # a process that only imports or serves the API never needs it.
+        from gateway.delivery.worker import DestinationWorker
+
         workers = [
             DestinationWorker(
                 d,

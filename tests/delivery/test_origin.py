@@ -15,15 +15,10 @@ from typing import Any
 import pytest
 import trustme
 
+from gateway.delivery.connection import OriginSettings, proxy_from_environment, tls_context
 from gateway.delivery.headers import attempt_headers
 from gateway.delivery.legacy import LegacyAnswer, LegacyRequest
-from gateway.delivery.origin import (
-    MAX_ANSWER,
-    LegacyOrigin,
-    OriginSettings,
-    proxy_from_environment,
-    tls_context,
-)
+from gateway.delivery.origin import MAX_ANSWER, LegacyOrigin
 from gateway.delivery.settings import TlsConfig
 from gateway.errors import (
     ConfigError,
