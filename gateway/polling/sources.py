@@ -9,8 +9,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-
-import httpx
+from typing import TYPE_CHECKING
 
 from gateway.adapters import load_adapter
 from gateway.commands import CommandBus
@@ -18,6 +17,9 @@ from gateway.config import PollSourceConfig, SourceConfig, secret_from_env
 from gateway.errors import ConfigError
 from gateway.polling.poller import Connection, SourcePoller
 from gateway.polling.status import SourceStatusBook
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 
