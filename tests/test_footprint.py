@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CLIENTS = ("psycopg", "aiohttp", "aio_pika", "httpx")
 
 
-def loaded_clients(tmp_path: Path, config: dict[str, object], *, deliver: bool) -> list[str]:
+def loaded_clients(config: dict[str, object], *, deliver: bool) -> list[str]:
     """Which of `CLIENTS` a fresh interpreter holds after building a gateway on `config`
     (and, with `deliver`, after its delivery engine built its workers)."""
     script = textwrap.dedent(
@@ -50,7 +50,7 @@ def sqlite(tmp_path: Path) -> dict[str, object]:
 def test_a_gateway_on_sqlite_without_destinations_broker_or_polls_loads_none_of_their_clients(
     tmp_path: Path,
 ) -> None:
-    assert loaded_clients(tmp_path, sqlite(tmp_path), deliver=False) == []
+    assert loaded_clients(sqlite(tmp_path), deliver=False) == []
 
 
 def test_delivering_loads_the_http_client(tmp_path: Path) -> None:
@@ -62,4 +62,4 @@ def test_delivering_loads_the_http_client(tmp_path: Path) -> None:
             }
         }
     }  # fmt: skip
-    assert loaded_clients(tmp_path, config, deliver=True) == ["aiohttp"]
+    assert loaded_clients(config, deliver=True) == ["aiohttp"]

@@ -1,8 +1,8 @@
 """How one legacy system is reached: its base URL, TLS, proxy, timeouts and pool size, read
 from its `destinations` entry once at start (a file that cannot be read fails the start).
 
-Apart from the session in `origin`, so building a gateway loads no HTTP client: aiohttp is
-imported when delivery starts.
+Kept apart from the session (`origin`) so that building a destination imports no HTTP client:
+aiohttp loads when delivery starts.
 """
 
 from __future__ import annotations

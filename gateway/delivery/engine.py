@@ -65,7 +65,7 @@ class DeliveryEngine:
     async def run(self, stopping: asyncio.Event) -> None:
         """Dispatch, deliver and sweep until `stopping` is set; then finish what is in flight."""
         # The workers' HTTP client (aiohttp, 9 MB resident) loads here, not with the gateway:
-        # a process that only imports or serves the API never needs it.
+        # a process that only imports files or serves the API never needs it.
         from gateway.delivery.worker import DestinationWorker
 
         workers = [
