@@ -24,8 +24,8 @@ RAW_CLAIMS_TABLES = (
     WITHOUT ROWID""",
     "CREATE INDEX ix_record_claims_import ON record_claims (import_id)",
     """CREATE TABLE import_chunks (
-    import_id INTEGER NOT NULL, last_record INTEGER NOT NULL, first_position INTEGER,
-    last_position INTEGER, PRIMARY KEY (import_id, last_record)) WITHOUT ROWID""",
+    import_id INTEGER NOT NULL, last_applied INTEGER NOT NULL, first_position INTEGER,
+    last_position INTEGER, PRIMARY KEY (import_id, last_applied)) WITHOUT ROWID""",
 )
 # The same pragmas the store sets on its own connections.
 PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", f"cache_size=-{SQLITE_CACHE_MIB * 1024}",

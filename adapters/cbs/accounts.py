@@ -29,6 +29,7 @@ from gateway.domain.account_lifecycle import (
 from gateway.domain.messages import Command
 from gateway.errors import ConfigError
 from gateway.imports.ports import (
+    ApplyOrder,
     ByteStream,
     FileRejected,
     RecordProblem,
@@ -89,6 +90,8 @@ class AccountsEnvelope:
 
 class AccountsAdapter:
     """CBS_ACCOUNTS_<YYYYMMDD>.csv: `;`-separated, a header row, cp1252 (a UTF-8 BOM allowed)."""
+
+    apply_order: ApplyOrder = "file"  # a row an account: grouping them would gain nothing
 
     def __init__(self, source: str, *, encoding: str) -> None:
         self.source = source

@@ -40,6 +40,7 @@ from gateway.domain.postings import (
 )
 from gateway.errors import ConfigError
 from gateway.imports.ports import (
+    ApplyOrder,
     ByteStream,
     FileRejected,
     RecordKind,
@@ -100,6 +101,8 @@ def translate_posting(posting: PostingRecord, *, source: str, source_ref: str) -
 
 class PostingsAdapter:
     """CBS_POSTINGS_<YYYYMMDD>_<NNN>.DAT, in the framing and encoding the source names."""
+
+    apply_order: ApplyOrder = "stream"  # a posting is one account's; order holds per account
 
     def __init__(self, source: str, *, framing: Framing, encoding: str) -> None:
         self.source = source

@@ -78,7 +78,10 @@ class FileCheck:
         self.bus = bus
         self.adapter = adapter
         self.file_name = file_name
-        self.checked = CheckedFile(KeySpool(spool_folder), RecordSpool(spool_folder))
+        by_stream = adapter.apply_order == "stream"
+        self.checked = CheckedFile(
+            KeySpool(spool_folder), RecordSpool(spool_folder, by_stream=by_stream)
+        )
         self._waiting: list[Waiting] = []
         self._streams: dict[str, Command] = {}  # each waiting stream, with one of its commands
 
@@ -105,10 +108,17 @@ class FileCheck:
             self.checked.note(record.number, refused.problem.reason)
             self.checked.details.refuse(record.number, record.raw, refused.problem)
             return
-        self.checked.details.add(record.number, record.raw, envelopes)
+        streams = [envelope.command.stream_id() for envelope in envelopes]
+        if len(set(streams)) > 1 and self.checked.details.by_stream:
+            raise ValueError(
+                f"record {record.number} stands for commands of {', '.join(sorted(set(streams)))}"
+                ": an adapter whose files apply by stream must give each record one stream"
+            )
+        self.checked.details.add(
+            record.number, record.raw, envelopes, streams[0] if streams else ""
+        )
         for index, envelope in enumerate(envelopes):
-            command = envelope.command
-            stream_id = command.stream_id()
+            command, stream_id = envelope.command, streams[index]
             self._waiting.append((record.number, index, command, stream_id))
             self._streams.setdefault(stream_id, command)
         if len(self._streams) >= STREAM_CHECK_BATCH:

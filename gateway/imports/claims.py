@@ -19,7 +19,7 @@ from gateway.errors import StoreError
 from gateway.store.copying import copy_rows
 from gateway.store.port import CommandRecord
 from gateway.store.sql import SqlEventStore
-from gateway.store.writes import StoreTransaction
+from gateway.store.writes import EVENT_COLUMNS, StoreTransaction
 
 # (command id, record number, slot of the command within its record, stream id, command type)
 KeyEntry = tuple[str, int, int, str, str]
@@ -210,16 +210,16 @@ class RecordClaims:
             )
 
     def record_chunk(
-        self, tx: StoreTransaction, import_id: int, last_record: int, first: int | None,
+        self, tx: StoreTransaction, import_id: int, last_applied: int, first: int | None,
         last: int | None,
     ) -> None:  # fmt: skip
-        """The span of positions a chunk appended: where a claimed record's events lie."""
+        """The span of positions a chunk appended: where the import's events lie."""
         tx.connection.exec_driver_sql(
             self.store.sql(
-                "INSERT INTO import_chunks (import_id, last_record, first_position, last_position)"
-                " VALUES (?,?,?,?)"
+                "INSERT INTO import_chunks (import_id, last_applied, first_position, "
+                "last_position) VALUES (?,?,?,?)"
             ),
-            (import_id, last_record, first, last),
+            (import_id, last_applied, first, last),
         )
 
     def release_import(self, tx: StoreTransaction, import_id: int) -> None:
@@ -260,18 +260,22 @@ def imported_command(store: SqlEventStore, command_id: str) -> CommandRecord | N
 
 
 def _applied(store: SqlEventStore, claim: HeldClaim) -> CommandRecord:
-    """The claim with the events its command appended, found in its chunk's span."""
+    """The claim with the events its command appended: its stream's, within its import's span
+    (chunks need not follow the file's order, so a record's chunk is not known by its number)."""
     span = store.fetch(
-        "SELECT first_position, last_position FROM import_chunks WHERE import_id = ? "
-        "AND last_record >= ? ORDER BY last_record LIMIT 1",
-        (claim.import_id, claim.record_number),
+        "SELECT MIN(first_position), MAX(last_position) FROM import_chunks WHERE import_id = ?",
+        (claim.import_id,),
     )
     events = []
     if span and span[0][0] is not None:
         events = [
             e
-            for e in store.read_positions(int(span[0][0]), int(span[0][1]))
-            if e.stream_id == claim.stream_id and e.metadata.get("command_id") == claim.command_id
+            for e in store.read_events(
+                f"SELECT {EVENT_COLUMNS} FROM events WHERE stream_id = ? "
+                "AND position BETWEEN ? AND ? ORDER BY position",
+                (claim.stream_id, int(span[0][0]), int(span[0][1])),
+            )
+            if e.metadata.get("command_id") == claim.command_id
         ]
     first = events[0] if events else None
     return CommandRecord(

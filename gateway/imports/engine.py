@@ -3,6 +3,8 @@
 One read feeds the digest and pass 1; pass 2 applies what pass 1 read, from its spool. Every
 refusal that decides the reject limit is known before the first chunk commits; each chunk's
 events, rejects, chunk span and checkpoint commit together, fenced by the import's lease.
+Pass 2 goes in the spool's order (`spool.py`): the file's, or grouped by stream; the
+checkpoint counts the records applied in that order.
 """
 
 from __future__ import annotations
@@ -70,7 +72,7 @@ class ImportFailed(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Chunk:
-    """Records of pass 2 handled in one transaction, up to and including record `last`."""
+    """Records of pass 2 handled in one transaction: the spool's first `last` are done after it."""
 
     envelopes: list[Envelope]
     origins: list[Origin]  # the record each envelope came from, by index
@@ -242,7 +244,7 @@ class ImportEngine:
         lease = timedelta(seconds=source.config.lease_seconds)
         for chunk in self._chunks(source, record, checked, claimed):
             commit = partial(self._commit_chunk, import_id=record.id, chunk=chunk, lease=lease)
-            with span("import chunk", attributes={"import.records_to": chunk.last}):
+            with span("import chunk", attributes={"import.records_applied": chunk.last}):
                 self.bus.handle_batch(chunk.envelopes, within=commit, record_commands=False)
             if progress is not None:
                 progress(chunk.last, checked.records)
@@ -253,15 +255,18 @@ class ImportEngine:
         self, source: BatchSource, record: ImportRecord, checked: CheckedFile,
         claimed: ClaimOutcome,
     ) -> Iterator[Chunk]:  # fmt: skip
-        """Pass 1's spooled records after the checkpoint, `chunk_size` a transaction."""
+        """Pass 1's spooled records after the checkpoint, `chunk_size` a transaction.
+
+        `last` counts records in the spool's order (the checkpoint a resume skips); refusals,
+        skipped commands and quarantine rows go by each record's own number."""
         envelopes: list[Envelope] = []
         origins: list[Origin] = []  # the record each envelope came from
         rejects: list[NewReject] = []
         size, after = source.config.chunk_size, record.checkpoint
         last, committed, skipped = after, after, 0
         refusals, applied_before = checked.refusals, claimed.applied_before
-        for item in checked.details.read(after=after):
-            last = number = item.number
+        for last, item in enumerate(checked.details.read(after=after), start=after + 1):
+            number = item.number
             refusal = refusals.get(number)
             if refusal is not None:
                 rejects.append(

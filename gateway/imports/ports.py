@@ -11,6 +11,9 @@ from typing import Any, Literal, NamedTuple, Protocol
 from gateway.commands import Envelope
 
 RecordKind = Literal["header", "detail", "trailer"]
+ApplyOrder = Literal["file", "stream"]
+"""How pass 2 may order a file's records: as the file has them, or grouped by stream (each
+stream's records still in file order), which loads each stream's state once per file."""
 
 
 class ByteStream(Protocol):
@@ -72,6 +75,11 @@ class EnvelopeCheck(Protocol):
 
 class BatchAdapter(Protocol):
     """One legacy file format of one legacy system."""
+
+    apply_order: ApplyOrder
+    """"stream" when each record's commands name one stream and no record of the file depends
+    on another stream's records (CBS postings: the spec asks for order within an account);
+    "file" otherwise."""
 
     def read(self, stream: ByteStream) -> Iterator[SourceRecord]:
         """Stream the file's records, decoding each; memory stays flat.

@@ -5,9 +5,15 @@ Every file is built from legacy-specs/cbs-files.md alone (tests/adapters/cbs/spe
 
 from __future__ import annotations
 
+import random
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
+from adapters.cbs.ids import posting_command_id
+from gateway.imports import spool
+from gateway.imports.claims import imported_command
 from gateway.imports.landing import LandingFolder, import_landed
 from tests.adapters.cbs.spec_files import (
     TEXT,
@@ -38,12 +44,12 @@ def test_a_day_of_postings_becomes_one_event_each(bank_with_accounts: Bank) -> N
 
     record = result.record
     assert (record.status, record.records, record.accepted, record.events) == ("completed", 5, 5, 5)
-    assert bank.postings() == [
+    assert bank.postings() == [  # grouped by account, each account's in the file's order
         (ACCOUNT, "FundsDeposited", "TXN0000000000001"),
         (ACCOUNT, "FundsWithdrawn", "TXN0000000000002"),
+        (ACCOUNT, "PostingReversed", "TXN0000000000005"),
         (OTHER_ACCOUNT, "FeeCharged", "TXN0000000000003"),
         (OTHER_ACCOUNT, "InterestCredited", "TXN0000000000004"),
-        (ACCOUNT, "PostingReversed", "TXN0000000000005"),
     ]
     withdrawn = next(e for e in bank.events() if e.type == "FundsWithdrawn")
     assert withdrawn.data["amount"] == {"amount": "100.00", "currency": "EUR"}
@@ -149,3 +155,43 @@ def test_a_file_still_growing_is_not_read_until_its_size_holds(
         assert len(bank.postings()) == len(DAY)
     finally:
         bank.gateway.close()
+
+
+def test_a_file_in_no_order_is_applied_grouped_by_account_each_in_file_order(
+    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(spool, "RUN_RECORDS", 40)  # a file of several sorted runs
+    bank = make_bank(tmp_path, database_url, **{"cbs-postings": {"chunk_size": 25}})
+    try:
+        applied_grouped_by_account(bank)
+    finally:
+        bank.gateway.close()
+
+
+def applied_grouped_by_account(bank: Bank) -> None:
+    accounts = [f"{200_000_000_000 + n:012d}" for n in range(12)]
+    bank.open_accounts(*(AccountLine(a) for a in accounts))
+    chance = random.Random(3)
+    postings = [
+        Posting(f"TXN{n:013d}", chance.choice(accounts), "DEP", Decimal(n + 1)) for n in range(300)
+    ]
+    postings[100] = Posting("TXN0000000000100", "999999999999")  # refused: unknown account
+    skip_first = len(bank.events())
+
+    result = bank.deliver("cbs-postings", postings_name(), postings_file(postings))
+
+    assert (result.record.status, result.record.accepted) == ("completed", 299)
+    assert result.record.checkpoint == 300  # records applied, in the order applied
+    events = bank.events()[skip_first:]
+    streams = [e.stream_id for e in events]
+    assert streams == sorted(streams)  # each account's events together: its state loaded once
+    assert [e.data["posting_ref"] for e in events] == [
+        p.txn_ref for a in sorted(accounts) for p in postings if p.account_no == a
+    ]  # and within an account, in the file's order
+    record = imported_command(bank.gateway.store, str(posting_command_id(postings[7].txn_ref)))
+    assert record is not None and record.status == "accepted"
+    (found,) = bank.gateway.store.read_positions(record.first_position, record.first_position)
+    assert (found.data["posting_ref"], found.stream_id) == (
+        postings[7].txn_ref, f"account-{postings[7].account_no}",
+    )  # fmt: skip
+    assert record.source_ref == f"{postings_name()} record {7 + 2}"

@@ -71,7 +71,7 @@ def test_a_field_of_a_type_it_cannot_pack_is_refused_not_guessed() -> None:
         ModelPacker().pack(Odd(values=[1]))
 
 
-def test_the_spool_gives_records_back_in_file_order_from_a_checkpoint(
+def test_the_spool_gives_records_back_in_file_order_past_a_checkpoint(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(spool, "BLOCK", 7)
@@ -81,7 +81,7 @@ def test_the_spool_gives_records_back_in_file_order_from_a_checkpoint(
             records.refuse(number, b"raw%d" % number, RecordProblem("bad", "DTL-AMOUNT"))
         else:
             envelope = Envelope(COMMANDS[number % len(COMMANDS)], "cbs", f"F record {number}")
-            records.add(number, b"raw%d" % number, [envelope])
+            records.add(number, b"raw%d" % number, [envelope], envelope.command.stream_id())
 
     read = list(records.read(after=23))
 
@@ -89,4 +89,56 @@ def test_the_spool_gives_records_back_in_file_order_from_a_checkpoint(
     assert read[6].problem == RecordProblem("bad", "DTL-AMOUNT") and read[6].envelopes == []
     assert read[0].envelopes == [Envelope(COMMANDS[24 % len(COMMANDS)], "cbs", "F record 24")]
     assert read[0].raw == b"raw24"
+    records.close()
+
+
+def deposit(number: int, account: str) -> Envelope:
+    command = DepositFunds(
+        command_id=uuid4(), account_no=account, posting_ref=f"TXN{number}",
+        amount=Money.of("1.00", "EUR"), value_date=date(2026, 11, 26), narrative="",
+    )  # fmt: skip
+    return Envelope(command, "cbs", f"F record {number}")
+
+
+@pytest.mark.parametrize("after", [0, 17, 60])
+def test_by_stream_it_gives_each_streams_records_together_in_file_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, after: int
+) -> None:
+    monkeypatch.setattr(spool, "RUN_RECORDS", 9)  # several sorted runs, merged back
+    monkeypatch.setattr(spool, "RUN_BLOCK", 2)
+    records = RecordSpool(tmp_path, by_stream=True)
+    accounts = [f"A{n}" for n in (3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3, 2, 3)]
+    added: list[tuple[str, int]] = []
+    for number, account in enumerate(accounts * 5, start=2):
+        if number % 11 == 0:
+            records.refuse(number, b"raw%d" % number, RecordProblem("bad", "DTL-AMOUNT"))
+            continue
+        records.add(number, b"raw%d" % number, [deposit(number, account)], f"account-{account}")
+        added.append((account, number))
+
+    resumed = list(records.read(after=after))
+    everything = list(records.read())
+
+    assert records.runs_sorted >= 5
+    assert len(everything) == len(accounts) * 5
+    grouped = [(r.envelopes[0].command.account_no, r.number) for r in everything if not r.problem]
+    assert grouped == sorted(added)  # by account, each account's records in file order
+    assert resumed == everything[after:]
+    records.close()
+
+
+def test_records_that_come_grouped_by_stream_are_written_as_they_come(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(spool, "BLOCK", 4)
+    records = RecordSpool(tmp_path, by_stream=True)
+    for number in range(2, 40):
+        account = f"A{number // 5:02d}"
+        if number % 7 == 0:
+            records.refuse(number, b"raw", RecordProblem("bad"))
+        else:
+            records.add(number, b"raw", [deposit(number, account)], f"account-{account}")
+
+    assert [r.number for r in records.read(after=9)] == list(range(11, 40))
+    assert records.runs_sorted == 0  # no sort, no merge: a sorted file costs what it did
     records.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import orjson
+import pytest
 from sqlalchemy import text
 
 from gateway.cloudevents import to_cloudevent
@@ -61,5 +62,41 @@ def test_events_stored_before_heads_were_kept_are_served_as_the_decoded_feed(
         assert orjson.loads(page) == [to_cloudevent(e) for e in store.read_all()]
         assert orjson.loads(page)[0]["source"] == "/gateway/cbs"
         store.engine.dispose()
+    finally:
+        engine.dispose()
+
+
+def test_an_import_half_applied_by_record_numbers_stops_the_upgrade_until_it_is_finished(
+    database_url: str,
+) -> None:
+    engine = make_engine(database_url)
+    try:
+        migrations.upgrade(engine, revision="0012")
+        insert = (
+            "INSERT INTO imports (source, file_name, sha256, size, status, checkpoint, "
+            "started_at) VALUES ('cbs', :name, :sha, 1, :status, :checkpoint, 't')"
+        )
+        with engine.begin() as connection:
+            connection.execute(
+                text(insert),
+                {"name": "DONE", "sha": "a" * 64, "status": "completed", "checkpoint": 900},
+            )
+            connection.execute(
+                text(insert),
+                {"name": "HALF", "sha": "b" * 64, "status": "running", "checkpoint": 501},
+            )
+            connection.execute(text("INSERT INTO import_chunks VALUES (1, 900, 1, 899)"))
+
+        with pytest.raises(RuntimeError, match=r"import 2 of cbs \(HALF\), checkpoint 501"):
+            migrations.upgrade(engine)
+
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE imports SET status = 'completed' WHERE id = 2"))
+        migrations.upgrade(engine)
+        with engine.connect() as connection:
+            chunk = connection.execute(
+                text("SELECT import_id, last_applied, first_position FROM import_chunks")
+            ).one()
+        assert tuple(chunk) == (1, 900, 1)
     finally:
         engine.dispose()
