@@ -5,7 +5,9 @@ No engine, no pydantic, no domain layers: one read hashed and copied; each detai
 (uuid5 of the TXN-REF) and admitted against its account's currency, spooled (marshal); the
 identities sorted and claimed in key order; then each record decided against its account's
 balance and posting refs, its event and metadata JSON built (orjson) and appended a chunk a
-transaction with its span row, into the same tables and pragmas as the import's ceiling.
+transaction with its span row, into the same tables and pragmas as the import's ceiling. As the
+import does (ADR 0006), pass 2 applies the postings grouped by account, each account's in file
+order: a file in another order is spooled in sorted runs of 20,000 and merged back.
 Each stage is timed on its own (CPU), in microseconds a record, so the import's own figures
 (`bench/import_postings.py`) can be read against what any Python import of this file costs.
 
@@ -17,6 +19,8 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import heapq
+import itertools
 import marshal
 import sqlite3
 import sys
@@ -26,7 +30,9 @@ import uuid
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
+from operator import itemgetter
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -44,6 +50,8 @@ EVENTS = {"DEP": "FundsDeposited", "WDL": "FundsWithdrawn", "FEE": "FeeCharged",
 CREDITS = {"DEP", "INT"}
 RECORD = 120
 CHUNK = 1_000
+RUN, RUN_BLOCK = 20_000, 250  # as the import's record spool (gateway/imports/spool.py)
+BY_ACCOUNT = itemgetter(3, 0)  # account, then record number
 DETAIL = "D".encode("cp037")
 
 
@@ -72,10 +80,13 @@ def read_once(path: Path, staging: Path) -> Iterator[bytes]:
 
 def pass_one(
     records: Iterator[bytes], currencies: dict[str, str], spool: Path
-) -> list[tuple[str, int, str]]:
-    """Decode, check, identify and admit every detail; spool it; return the keys to claim."""
+) -> tuple[list[tuple[str, int, str]], list[list[tuple[int, int]]]]:
+    """Decode, check, identify and admit every detail; spool it; the keys to claim and the
+    spool's runs."""
     keys: list[tuple[str, int, str]] = []
     block: list[tuple[object, ...]] = []
+    runs: list[list[tuple[int, int]]] = [[]]  # each run's blocks (offset, size)
+    last_account, in_order = "", True
     with spool.open("wb") as out:
         for number, raw in enumerate(records, start=1):
             if raw[:1] != DETAIL:
@@ -96,24 +107,48 @@ def pass_one(
             keys.append((command_id, number, f"account-{account}"))
             block.append((number, command_id, ref, account, code, abs(cents), currency,
                           value_date.toordinal(), narrative))  # fmt: skip
-            if len(block) == CHUNK:
-                _write_block(out, block)
+            in_order = in_order and account >= last_account
+            last_account = account
+            if in_order and len(block) == CHUNK:
+                runs[-1].append(_write_block(out, block))
                 block = []
-        _write_block(out, block)
-    return keys
+            elif len(block) == RUN:
+                block.sort(key=BY_ACCOUNT)
+                runs.append([_write_block(out, block[i : i + RUN_BLOCK])
+                             for i in range(0, len(block), RUN_BLOCK)])  # fmt: skip
+                block, in_order, last_account = [], True, block[-1][3]  # type: ignore[assignment]
+        if block and not in_order:
+            block.sort(key=BY_ACCOUNT)
+            runs.append([])
+        if block:
+            runs[-1].append(_write_block(out, block))
+    return keys, [run for run in runs if run]
 
 
-def _write_block(out: object, block: list[tuple[object, ...]]) -> None:
-    if not block:
-        return
+def _write_block(out: object, block: list[tuple[object, ...]]) -> tuple[int, int]:
     packed = marshal.dumps(block)
-    out.write(len(packed).to_bytes(8, "big") + packed)  # type: ignore[attr-defined]
+    offset = out.tell()  # type: ignore[attr-defined]
+    out.write(packed)  # type: ignore[attr-defined]
+    return offset, len(packed)
 
 
-def spooled(spool: Path) -> Iterator[list[tuple[object, ...]]]:
+def spooled(spool: Path, runs: list[list[tuple[int, int]]]) -> Iterator[list[Any]]:
+    """The spool a chunk at a time, grouped by account: a run as it is, or runs merged."""
     with spool.open("rb") as source:
-        while size := int.from_bytes(source.read(8), "big"):
-            yield marshal.loads(source.read(size))
+
+        def run(blocks: list[tuple[int, int]]) -> Iterator[tuple[object, ...]]:
+            for offset, size in blocks:
+                source.seek(offset)
+                yield from marshal.loads(source.read(size))
+
+        if len(runs) == 1:
+            for offset, size in runs[0]:
+                source.seek(offset)
+                yield marshal.loads(source.read(size))
+            return
+        merged = heapq.merge(*(run(blocks) for blocks in runs), key=BY_ACCOUNT)
+        while chunk := list(itertools.islice(merged, CHUNK)):
+            yield chunk
 
 
 def claim(conn: sqlite3.Connection, keys: list[tuple[str, int, str]]) -> None:
@@ -127,7 +162,10 @@ def claim(conn: sqlite3.Connection, keys: list[tuple[str, int, str]]) -> None:
         conn.execute("COMMIT")
 
 
-def pass_two(conn: sqlite3.Connection, spool: Path, file_name: str, stages: Stages) -> int:
+def pass_two(
+    conn: sqlite3.Connection, spool: Path, runs: list[list[tuple[int, int]]], file_name: str,
+    stages: Stages,
+) -> int:  # fmt: skip
     """Decide each spooled posting on its account, build its row, append a chunk a commit."""
     balances: dict[str, int] = {}
     refs: dict[str, set[str]] = {}
@@ -135,7 +173,7 @@ def pass_two(conn: sqlite3.Connection, spool: Path, file_name: str, stages: Stag
     position, at = 0, "2026-11-26T02:00:00.000000Z"
     insert = "INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?)"
     started = time.process_time()
-    for block in spooled(spool):
+    for block in spooled(spool, runs):
         rows = []
         event_ids = new_event_ids(len(block))
         for number, command_id, ref, account, code, cents, currency, ordinal, narrative in block:
@@ -176,12 +214,12 @@ def run(records: int, accounts: int, shuffled: bool) -> None:
         conn = raw_events_table(Path(folder) / "floor.db", claims=True)
         stages = Stages()
         started = wall = time.process_time()
-        keys = pass_one(read_once(path, Path(folder)), currencies, Path(folder) / "spool")
+        keys, runs = pass_one(read_once(path, Path(folder)), currencies, Path(folder) / "spool")
         started = stages.timed("one read (SHA-256, staging copy) and pass 1", started)
         claim(conn, keys)
         del keys
         stages.timed("identities claimed in key order", started)
-        events = pass_two(conn, Path(folder) / "spool", FILE_NAME, stages)
+        events = pass_two(conn, Path(folder) / "spool", runs, FILE_NAME, stages)
         total = time.process_time() - wall
         conn.close()
     order = "shuffled" if shuffled else "sorted"
