@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import marshal
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -18,9 +22,11 @@ from gateway.domain.holds import PlaceHold
 from gateway.domain.money import Money
 from gateway.domain.postings import DepositFunds, ReversePosting
 from gateway.imports import spool
+from gateway.imports.checking import FileCheck
 from gateway.imports.packing import ModelPacker
-from gateway.imports.ports import RecordProblem
+from gateway.imports.ports import ByteStream, RecordProblem, SourceRecord
 from gateway.imports.spool import RecordSpool
+from tests.imports.conftest import Bank
 
 COMMANDS = [
     DepositFunds(
@@ -142,3 +148,32 @@ def test_records_that_come_grouped_by_stream_are_written_as_they_come(
     assert [r.number for r in records.read(after=9)] == list(range(11, 40))
     assert records.runs_sorted == 0  # no sort, no merge: a sorted file costs what it did
     records.close()
+
+
+class TwoAccountsAdapter:
+    """An adapter that says it applies by stream, yet gives one record two accounts' commands."""
+
+    apply_order = "stream"
+
+    def read(self, stream: ByteStream) -> Iterator[SourceRecord]:
+        yield SourceRecord(1, b"H", "header")
+        yield SourceRecord(2, b"D", "detail")
+
+    def envelope_check(self, file_name: str) -> Any:
+        return SimpleNamespace(add=lambda record: None, finish=lambda: None)
+
+    def translate(self, record: SourceRecord, *, file_name: str) -> list[Envelope]:
+        return [deposit(record.number, "A1"), deposit(record.number + 1, "B2")]
+
+
+def test_a_record_of_two_streams_from_an_adapter_that_applies_by_stream_stops_pass_1(
+    bank: Bank, tmp_path: Path
+) -> None:
+    check = FileCheck(bank.gateway.bus, TwoAccountsAdapter(), file_name="F",  # type: ignore[arg-type]
+                      spool_folder=tmp_path)  # fmt: skip
+    try:
+        with pytest.raises(ValueError, match="record 2 stands for commands of account-A1, "
+                           "account-B2: an adapter whose files apply by stream"):  # fmt: skip
+            check.run(io.BytesIO(b""))
+    finally:
+        check.checked.close()
