@@ -109,9 +109,9 @@ class FileCheck:
             self.checked.details.refuse(record.number, record.raw, refused.problem)
             return
         streams = [envelope.command.stream_id() for envelope in envelopes]
-        if len(set(streams)) > 1 and self.checked.details.by_stream:
+        if self.checked.details.by_stream and len(distinct := set(streams)) > 1:
             raise ValueError(
-                f"record {record.number} stands for commands of {', '.join(sorted(set(streams)))}"
+                f"record {record.number} stands for commands of {', '.join(sorted(distinct))}"
                 ": an adapter whose files apply by stream must give each record one stream"
             )
         self.checked.details.add(

@@ -79,18 +79,18 @@ class RecordSpool:
         self._pending.append(item)
         if self._in_order:
             if len(self._pending) >= BLOCK:
-                self._write_on()
+                self._extend_run()
         elif len(self._pending) >= RUN_RECORDS:
-            self._write_sorted()
+            self._write_sorted_run()
 
-    def _write_on(self) -> None:
+    def _extend_run(self) -> None:
         """The pending records, in order after the last run's: that run goes on with them."""
         if not self._runs:
             self._runs.append([])
         self._runs[-1].append(self._write(self._pending))
         self._pending = []
 
-    def _write_sorted(self) -> None:
+    def _write_sorted_run(self) -> None:
         """The pending records sorted, as a run of their own; later ones may go on from it."""
         self._pending.sort()
         self._runs.append([
@@ -110,9 +110,9 @@ class RecordSpool:
     def read(self, *, after: int = 0) -> Iterator[SpooledRecord]:
         """The records in pass 2's order, past the first `after` (a resumed import's)."""
         if self._pending and self._in_order:
-            self._write_on()
+            self._extend_run()
         elif self._pending:
-            self._write_sorted()
+            self._write_sorted_run()
         unpack, new = self._packer.unpack, tuple.__new__  # NamedTuples' own __new__ is Python
         items: Iterator[Item]
         if len(self._runs) <= 1:
