@@ -10,6 +10,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+OLDER_WAIT = 1_000_000_000  # young collections before an older one: not during an import
+
 
 class CollectorPause:
     """Raises the cyclic collector's young-generation threshold while any import runs.
@@ -17,6 +19,11 @@ class CollectorPause:
     At the default threshold (700 allocations) the collector runs every few dozen records and
     costs a quarter of an import's CPU. Collection still happens, every `young` allocations;
     nested or concurrent imports share one raise, and the last one out restores the thresholds.
+
+    The older generations wait until then: pass 1 keeps a run of 20,000 records and the state
+    cache 20,000 accounts, and every tenth young collection walked all of them again to free
+    nothing (66 such collections and 2 full ones in an import of 300,000 postings, 0.55 s of
+    its 32 s, measured).
     """
 
     def __init__(self, young: int = 50_000) -> None:
@@ -30,8 +37,7 @@ class CollectorPause:
         with self._lock:
             if self._depth == 0:
                 self._saved = gc.get_threshold()
-                first, *older = self._saved
-                gc.set_threshold(max(self.young, first), *older)
+                gc.set_threshold(max(self.young, self._saved[0]), OLDER_WAIT, OLDER_WAIT)
             self._depth += 1
         try:
             yield
