@@ -1,11 +1,12 @@
 """A gateway killed (SIGKILL) while it writes STMT's file: STMT never sees a partial file.
 
-The export runs in a real `python -m gateway` process; the test kills it mid-write.
+The export runs in a real `gateway` process, which is killed mid-write: once it has handed
+`KILLED_AFTER` bytes of the file to the kernel, it sends itself SIGKILL. Watching the folder
+from outside missed the moment under a loaded suite: the whole file is written in about 30 ms.
 """
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -22,6 +23,24 @@ from tests.exports.bank import append_deposits
 
 ROOT = Path(__file__).resolve().parents[2]
 MOVEMENTS = 80_000
+KILLED_AFTER = 200_000  # bytes of a 6.5 MB file: well past the writer's first buffers
+KILLED_MID_WRITE = f"""
+import os, signal
+from gateway.cli import app
+from gateway.exports import engine
+real = engine.replace_atomically
+def killed_mid_write(folder, name, chunks):
+    def until_killed():
+        written = 0
+        for chunk in chunks:
+            yield chunk
+            written += len(chunk)
+            if written > {KILLED_AFTER}:
+                os.kill(os.getpid(), signal.SIGKILL)
+    return real(folder, name, until_killed())
+engine.replace_atomically = killed_mid_write
+app()
+"""
 LONDON = BusinessDays(ends_at=clock_time(22, 0), timezone="Europe/London")
 pytestmark = pytest.mark.slow
 
@@ -50,17 +69,15 @@ def gateway(config: Path, *args: str) -> subprocess.Popen[bytes]:
     )  # fmt: skip
 
 
-def kill_mid_write(process: subprocess.Popen[bytes], folder: Path) -> list[Path]:
-    """SIGKILL the process as soon as its temporary file holds some records."""
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and process.poll() is None:
-        partial = [p for p in folder.glob(".STMT_*.tmp") if p.stat().st_size > 50_000]
-        if partial:
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait()
-            return partial
-        time.sleep(0.002)
-    raise AssertionError(f"the export ended ({process.poll()}) before it could be killed")
+def run_killed_mid_write(config: Path, *args: str) -> list[Path]:
+    """The command in a gateway process that is SIGKILLed while it writes the file; the
+    temporary files it leaves."""
+    process = subprocess.run(
+        [sys.executable, "-c", KILLED_MID_WRITE, *args, "--config", str(config)],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=180,
+    )  # fmt: skip
+    assert process.returncode == -signal.SIGKILL, "the export ended before it was killed"
+    return [p for p in (config.parent / "stmt").glob(".STMT_*.tmp") if p.stat().st_size > 50_000]
 
 
 def finish(config: Path, *args: str) -> None:
@@ -84,7 +101,7 @@ def test_a_crash_mid_export_leaves_no_file_and_no_marker_and_the_next_run_comple
     config, day = day_of_movements
     folder = config.parent / "stmt"
 
-    partial = kill_mid_write(gateway(config, "exports", "run", "stmt"), folder)
+    partial = run_killed_mid_write(config, "exports", "run", "stmt")
 
     assert partial and not (folder / f"STMT_{day}.TXT").exists()
     assert not (folder / f"STMT_{day}.OK").exists()
@@ -103,7 +120,7 @@ def test_a_crash_mid_rerun_leaves_the_previous_complete_file_beside_its_marker(
     assert gateway(config, "exports", "run", "stmt").wait(timeout=180) == 0
     complete = (folder / f"STMT_{day}.TXT").read_bytes()
 
-    kill_mid_write(gateway(config, "exports", "rerun", "stmt", day), folder)
+    assert run_killed_mid_write(config, "exports", "rerun", "stmt", day)
 
     assert (folder / f"STMT_{day}.TXT").read_bytes() == complete
     assert (folder / f"STMT_{day}.OK").exists()
