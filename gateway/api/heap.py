@@ -12,7 +12,7 @@ Short-lived cycles still go within milliseconds.
 
 The middle generation waits for the timer too. Every tenth young collection used to walk every
 object that had survived one (the claimed deliveries of every run in flight, about 100,000):
-up to 49 ms with the event loop stopped, 2 to 3 us a delivery, for a few dozen cycles freed a
+up to 49 ms with the event loop stopped, 1.5 to 3.5 us a delivery, for a few dozen cycles freed a
 minute. Those cycles now wait for the full collection, at most `FULL_COLLECTION_EVERY`.
 """
 
