@@ -251,6 +251,8 @@ def main() -> None:
     if args.child:
         child(args.child[0], Path(args.child[1]), args.chunk, args.profile, args.state_cache)
         return
+    if args.url and args.order == "both":  # the second would find every account opened
+        parser.error("--url takes one --order at a time, each into an empty database")
     accounts = min(args.accounts, args.records)
     args.accounts = accounts
     print(f"{args.records:,} postings over {accounts:,} accounts, chunks of {args.chunk:,}; "
