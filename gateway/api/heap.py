@@ -25,7 +25,7 @@ from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 FULL_COLLECTION_EVERY = 60.0  # seconds: bounds what cycles among old objects can hold
-NO_AUTOMATIC_FULL_COLLECTIONS = 1_000_000_000  # nor of the middle generation
+LEFT_TO_THE_TIMER = 1_000_000_000  # a threshold never reached: the older generations'
 YOUNG_COLLECTION_EVERY = 10_000  # allocations
 
 
@@ -47,9 +47,7 @@ def full_collections_on_a_timer(every: float = FULL_COLLECTION_EVERY) -> Iterato
     gc.collect()
     gc.freeze()
     thresholds = gc.get_threshold()
-    gc.set_threshold(
-        YOUNG_COLLECTION_EVERY, NO_AUTOMATIC_FULL_COLLECTIONS, NO_AUTOMATIC_FULL_COLLECTIONS
-    )
+    gc.set_threshold(YOUNG_COLLECTION_EVERY, LEFT_TO_THE_TIMER, LEFT_TO_THE_TIMER)
     stop = threading.Event()
     timer = threading.Thread(
         target=_collect_every, args=(every, stop), name="full-collections", daemon=True

@@ -19,7 +19,7 @@ from gateway.errors import StoreError
 from gateway.store.copying import copy_rows
 from gateway.store.port import CommandRecord
 from gateway.store.sql import SqlEventStore
-from gateway.store.writes import EVENT_COLUMNS, StoreTransaction
+from gateway.store.writes import StoreTransaction
 
 # (command id, record number, slot of the command within its record, stream id, command type)
 KeyEntry = tuple[str, int, int, str, str]
@@ -270,10 +270,8 @@ def _applied(store: SqlEventStore, claim: HeldClaim) -> CommandRecord:
     if span and span[0][0] is not None:
         events = [
             e
-            for e in store.read_events(
-                f"SELECT {EVENT_COLUMNS} FROM events WHERE stream_id = ? "
-                "AND position BETWEEN ? AND ? ORDER BY position",
-                (claim.stream_id, int(span[0][0]), int(span[0][1])),
+            for e in store.read_positions(
+                int(span[0][0]), int(span[0][1]), stream_id=claim.stream_id
             )
             if e.metadata.get("command_id") == claim.command_id
         ]

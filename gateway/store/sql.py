@@ -191,10 +191,21 @@ class SqlEventStore:
             (after, limit),
         )
 
-    def read_positions(self, first: int, last: int) -> list[StoredEvent]:
+    def read_positions(
+        self, first: int, last: int, *, stream_id: str | None = None
+    ) -> list[StoredEvent]:
+        """Events from position `first` to `last`, in position order; one stream's alone when
+        `stream_id` is given (found by the stream's index, the span unread)."""
+        if stream_id is None:
+            return self.read_events(
+                f"SELECT {EVENT_COLUMNS} FROM events WHERE position BETWEEN ? AND ? "
+                "ORDER BY position",
+                (first, last),
+            )
         return self.read_events(
-            f"SELECT {EVENT_COLUMNS} FROM events WHERE position BETWEEN ? AND ? ORDER BY position",
-            (first, last),
+            f"SELECT {EVENT_COLUMNS} FROM events WHERE stream_id = ? "
+            "AND position BETWEEN ? AND ? ORDER BY position",
+            (stream_id, first, last),
         )
 
     def read_stream(
